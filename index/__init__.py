@@ -1,0 +1,1 @@
+"""Getting articles in and finding paragraphs again: parse, clean, chunk, embed, store, keyword index, fuse, retrieve."""

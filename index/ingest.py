@@ -1,0 +1,239 @@
+"""Ingest: files to cleaned articles to embedded chunks in the store, idempotent, one article at a time atomic."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from index.chunk import chunk_article, chunk_sentences
+from index.clean import clean
+from index.embed import Embedder
+from index.errors import QAError, RejectedInput, StoreUnavailableError
+from index.parse import JSONL_SUFFIXES, RawArticle, Rejection, article_files, read_file
+from index.records import Article, Chunk
+from index.store import ChromaStore
+
+log = logging.getLogger(__name__)
+
+Status = Literal["added", "updated", "skipped", "rejected", "removed"]
+STATUSES: tuple[Status, ...] = ("added", "updated", "skipped", "rejected", "removed")
+
+Progress = Callable[[int, int, str], None]  # (done, total, current source)
+
+
+@dataclass(frozen=True)
+class ItemReport:
+    """What happened to one article (or one file that could not be read)."""
+
+    source: str
+    status: Status
+    detail: str
+    article_id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"source": self.source, "article_id": self.article_id, "status": self.status, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    items: tuple[ItemReport, ...] = field(default_factory=tuple)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(item.status for item in self.items)
+        return {status: counted.get(status, 0) for status in STATUSES}
+
+    @property
+    def changed(self) -> bool:
+        counts = self.counts
+        return bool(counts["added"] or counts["updated"] or counts["removed"])
+
+    def summary(self) -> str:
+        return ", ".join(f"{n} {status}" for status, n in self.counts.items())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"counts": self.counts, "items": [item.to_dict() for item in self.items]}
+
+
+@dataclass
+class _Pending:
+    article: Article
+    chunks: list[Chunk]
+    status: Status
+    sentences: list[tuple[str, int, str]] = field(default_factory=list)  # (chunk id, paragraph, text)
+
+    def __post_init__(self) -> None:
+        if not self.sentences:
+            self.sentences = [(c.id, n, text) for c in self.chunks for n, text in chunk_sentences(c)]
+
+
+def _units(files: list[Path]) -> int:
+    """Progress total: one per file, one per line of a .jsonl file."""
+    total = 0
+    for path in files:
+        if path.suffix.lower() in JSONL_SUFFIXES and path.is_file():
+            with path.open("rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        else:
+            total += 1
+    return total
+
+
+def _source_file(source: str) -> str:
+    """'dir/file.jsonl:12' -> 'dir/file.jsonl'."""
+    head, sep, tail = source.rpartition(":")
+    return head if sep and tail.isdigit() else source
+
+
+def ingest(
+    store: ChromaStore,
+    embedder: Embedder,
+    paths: Iterable[str | Path],
+    *,
+    prune: bool = False,
+    max_file_bytes: int = 5_000_000,
+    batch_sentences: int = 512,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Add new articles, replace changed ones, skip unchanged ones; with prune, remove articles whose files
+    are gone. A failure in one file is reported and never stops the others or touches what is indexed."""
+    paths = [Path(p) for p in paths]
+    files = article_files(paths)
+    total = _units(files)
+    existing = store.article_hashes()
+    existing_sources = {info.id: info.source for info in store.list_articles()} if prune else {}
+    reports: list[ItemReport] = []
+    seen: dict[str, str] = {}  # article id -> source in this run
+    pending: list[_Pending] = []
+    done = 0
+
+    def flush() -> None:
+        if not pending:
+            return
+        # Sentences are what gets embedded; a chunk's vector is the mean of its sentences' vectors, so one
+        # pass of the model serves both chunk search and sentence scoring.
+        texts = [text for item in pending for _, _, text in item.sentences]
+        try:
+            vectors = embedder.embed(texts)
+        except QAError:
+            raise
+        except Exception as exc:
+            for item in pending:
+                reports.append(ItemReport(item.article.source, "rejected", f"embedding failed: {exc}", item.article.id))
+            pending.clear()
+            return
+        offset = 0
+        for item in pending:
+            part = vectors[offset : offset + len(item.sentences)]
+            offset += len(item.sentences)
+            try:
+                _write(store, item, part)
+            except StoreUnavailableError:
+                raise
+            except Exception as exc:
+                log.exception("writing %s failed", item.article.id)
+                reports.append(
+                    ItemReport(item.article.source, "rejected", f"could not be stored: {exc}", item.article.id)
+                )
+                continue
+            existing[item.article.id] = item.article.content_hash
+            detail = f"{len(item.article.paragraphs)} paragraphs, {len(item.chunks)} chunks"
+            reports.append(ItemReport(item.article.source, item.status, detail, item.article.id))
+        pending.clear()
+
+    for entry in _read_all(files, max_file_bytes):
+        done += 1
+        if progress is not None:
+            progress(done, total, entry.source)
+        if isinstance(entry, Rejection):
+            if entry.article_id:
+                seen.setdefault(entry.article_id, entry.source)  # a broken file never prunes its article
+            reports.append(ItemReport(entry.source, "rejected", entry.reason, entry.article_id))
+            continue
+        try:
+            article = clean(entry)
+        except RejectedInput as exc:
+            seen.setdefault(entry.id, entry.source)
+            reports.append(ItemReport(entry.source, "rejected", str(exc), entry.id))
+            continue
+        except Exception as exc:  # a cleaning bug must not stop the other files
+            log.exception("cleaning %s failed", entry.source)
+            reason = f"{entry.source}: cannot clean the article ({exc})"
+            reports.append(ItemReport(entry.source, "rejected", reason, entry.id))
+            continue
+        if article.id in seen:
+            reports.append(
+                ItemReport(
+                    article.source,
+                    "rejected",
+                    f"{article.source}: article id {article.id!r} already comes from {seen[article.id]}; "
+                    "rename one of the files",
+                    article.id,
+                )
+            )
+            continue
+        seen[article.id] = article.source
+        if existing.get(article.id) == article.content_hash:
+            reports.append(ItemReport(article.source, "skipped", "unchanged", article.id))
+            continue
+        status: Status = "updated" if article.id in existing else "added"
+        pending.append(_Pending(article, chunk_article(article), status))
+        if sum(len(p.sentences) for p in pending) >= batch_sentences:
+            flush()
+    flush()
+
+    if prune:
+        roots = [p.resolve() for p in paths]
+        for article_id, source in sorted(existing_sources.items()):
+            if article_id in seen:
+                continue
+            origin = Path(_source_file(source))
+            inside = any(origin.resolve().is_relative_to(root) for root in roots)
+            if inside or not origin.exists():
+                removed = store.delete_article(article_id)
+                existing.pop(article_id, None)
+                reports.append(ItemReport(source, "removed", f"file is gone; {removed} chunks removed", article_id))
+
+    report = IngestReport(tuple(reports))
+    if report.changed:
+        store.bump_generation()
+    return report
+
+
+def _read_all(files: list[Path], max_file_bytes: int) -> Iterator[RawArticle | Rejection]:
+    for path in files:
+        try:
+            yield from read_file(path, max_file_bytes)
+        except Exception as exc:  # a parser bug on one file must not stop the others
+            log.exception("reading %s failed", path)
+            yield Rejection(str(path), f"{path}: cannot read the file ({exc})")
+
+
+def _write(store: ChromaStore, item: _Pending, sentence_vectors: np.ndarray) -> None:
+    """Chunks first, then the article record (the commit point), then the old version's chunks go.
+
+    Until the record is written, queries ignore the new chunks (their version is not the article's), so a
+    crash at any point leaves the old version or the new one, never half of one.
+    """
+    dim = sentence_vectors.shape[1]
+    rows_of: dict[str, list[int]] = {}
+    for i, (chunk_id, _, _) in enumerate(item.sentences):
+        rows_of.setdefault(chunk_id, []).append(i)
+    chunk_vectors = np.zeros((len(item.chunks), dim), dtype=np.float32)
+    for row, chunk in enumerate(item.chunks):
+        rows = rows_of.get(chunk.id, [])
+        chunk_vectors[row] = _unit(sentence_vectors[rows].mean(axis=0)) if rows else _unit(np.ones(dim))
+    store.put_chunks(item.chunks, chunk_vectors, item.article, item.sentences, sentence_vectors)
+    store.put_article(item.article, _unit(chunk_vectors.mean(axis=0)))
+    store.delete_chunks(item.article.id, keep_hash=item.article.content_hash)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else np.full_like(vector, 1 / np.sqrt(len(vector)))

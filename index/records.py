@@ -1,0 +1,113 @@
+"""The records that flow through indexing and retrieval: Article, Paragraph, Chunk, Hit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    article_id: str
+    number: int  # 1-based over the cleaned article
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    outlet: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd, only when the source states it
+    url: str | None = None
+    source: str = ""  # where it came from (path, path:line); not part of the content hash
+
+    @property
+    def content_hash(self) -> str:
+        payload = json.dumps(
+            [self.title, list(self.paragraphs), self.outlet, self.author, self.date, self.url],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def paragraph(self, number: int) -> Paragraph:
+        return Paragraph(self.id, number, self.paragraphs[number - 1])
+
+    def iter_paragraphs(self) -> list[Paragraph]:
+        return [Paragraph(self.id, i, text) for i, text in enumerate(self.paragraphs, start=1)]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "title": self.title,
+                "paragraphs": list(self.paragraphs),
+                "outlet": self.outlet,
+                "author": self.author,
+                "date": self.date,
+                "url": self.url,
+                "source": self.source,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Article:
+        data = json.loads(text)
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            paragraphs=tuple(data["paragraphs"]),
+            outlet=data.get("outlet"),
+            author=data.get("author"),
+            date=data.get("date"),
+            url=data.get("url"),
+            source=data.get("source", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    article_id: str
+    paragraphs: tuple[int, ...]  # paragraph numbers this chunk covers, ascending
+    text: str
+    article_hash: str = ""  # content hash of the article version this chunk belongs to
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused rank score; higher is better
+    dense: float | None = None  # cosine similarity to the query, when known
+    keyword: float | None = None  # BM25 score, when the keyword index found it
+    rank: int = 0
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "article_id": self.chunk.article_id,
+            "paragraphs": list(self.chunk.paragraphs),
+            "text": self.chunk.text,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restricts retrieval to some articles; every field that is set must match."""
+
+    article_ids: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.article_ids or self.outlets or self.date_from or self.date_to)

@@ -1,0 +1,501 @@
+"""The vector store: chunks, article records and index state in chromadb (embedded on disk, or a chroma server)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.errors import (
+    CorruptIndexError,
+    ModelMismatchError,
+    NoIndexError,
+    QAError,
+    StoreUnavailableError,
+    UnknownArticleError,
+)
+from index.records import Article, Chunk, Filters
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+_PAGE = 2000  # rows per chroma get(); chroma caps a single write at a few thousand rows
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the article list shows: an article record without its paragraphs."""
+
+    id: str
+    title: str
+    outlet: str | None
+    date: str | None
+    paragraphs: int
+    content_hash: str
+    source: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "date": self.date,
+            "paragraphs": self.paragraphs,
+        }
+
+
+def date_ordinal(date: str | None) -> int:
+    """yyyy-mm-dd as the integer yyyymmdd (chroma compares numbers only); 0 when unknown."""
+    if not date or len(date) != 10 or date[4] != "-" or date[7] != "-":
+        return 0
+    try:
+        return int(date.replace("-", ""))
+    except ValueError:
+        return 0
+
+
+def _where(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.empty:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.article_ids:
+        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+    if filters.outlets:
+        clauses.append({"outlet_key": {"$in": [o.strip().lower() for o in filters.outlets]}})
+    if filters.date_from:
+        clauses.append({"date_ord": {"$gte": date_ordinal(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date_ord": {"$lte": date_ordinal(filters.date_to)}})
+    if filters.date_from and not filters.date_to:
+        clauses.append({"date_ord": {"$gt": 0}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaStore:
+    """Two chroma collections: `<name>_chunks` (one row per chunk, with its vector) and `<name>_articles`
+    (one row per article: the cleaned article as JSON, its content hash, and the index state in the
+    collection metadata: embedding model, generation)."""
+
+    def __init__(self, client: ClientAPI, name: str, where: str) -> None:
+        self._client = client
+        self._name = name
+        self.where = where  # for messages: the directory or the server URL
+        self._chunks: Collection | None = None
+        self._articles: Collection | None = None
+        self._sentences: Collection | None = None
+
+    # -- opening ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, *, name: str, path: Path | None = None, url: str | None = None) -> ChromaStore:
+        """A client for the index directory `path`, or for the chroma server at `url` when it is given."""
+        if len(name) < 3:
+            raise QAError(f"Collection name {name!r} is too short: chroma needs at least 3 characters (QA_COLLECTION)")
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"Cannot reach the chroma server at {url}: {exc}. Start it (chroma run --path DIR "
+                    "--host 127.0.0.1 --port PORT) or unset QA_CHROMA_URL to use the index directory."
+                ) from exc
+            return cls(client, name, url)
+        if path is None:
+            raise QAError("No index directory given (QA_INDEX_DIR or --index-dir)")
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise CorruptIndexError(f"Index directory {path} is a file, not a directory; move it or pick another")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            raise CorruptIndexError(
+                f"Cannot open the index directory {path}: {exc}. If it is damaged, remove it and run: qa ingest PATH"
+            ) from exc
+        return cls(client, name, str(path))
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Translate chroma and transport failures into the project's errors, naming the store."""
+        try:
+            yield
+        except QAError:
+            raise
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            transport = any(
+                word in text.lower()
+                for word in ("connect", "connection", "timed out", "timeout", "unreachable", "refused", "503")
+            )
+            if transport or _is_transport_error(exc):
+                raise StoreUnavailableError(
+                    f"The vector store at {self.where} is unreachable while trying to {action} ({text}). "
+                    "Check that the chroma server is running."
+                ) from exc
+            if "no such table" in text or "file is not a database" in text or "malformed" in text:
+                raise CorruptIndexError(
+                    f"The index at {self.where} is damaged ({text}). Remove it and run: qa ingest PATH"
+                ) from exc
+            raise
+
+    def open_collections(self, model: str, create: bool) -> None:
+        """Attach to the collections; with create=False a missing index is an error. Checks the model."""
+        chunks_name, articles_name = f"{self._name}_chunks", f"{self._name}_articles"
+        sentences_name = f"{self._name}_sentences"
+        with self._guard("open the index"):
+            existing = {c if isinstance(c, str) else c.name for c in self._client.list_collections()}
+            if not {articles_name, chunks_name, sentences_name} <= existing:
+                if not create:
+                    raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+                self._articles = self._client.get_or_create_collection(
+                    articles_name,
+                    metadata={"embedding_model": model, "generation": uuid.uuid4().hex, "schema": SCHEMA},
+                    configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None,
+                )
+                self._chunks, self._sentences = (
+                    self._client.get_or_create_collection(
+                        name,
+                        metadata={"embedding_model": model, "schema": SCHEMA},
+                        configuration={"hnsw": {"space": "cosine"}},
+                        embedding_function=None,
+                    )
+                    for name in (chunks_name, sentences_name)
+                )
+            else:
+                self._articles = self._client.get_collection(articles_name, embedding_function=None)
+                self._chunks = self._client.get_collection(chunks_name, embedding_function=None)
+                self._sentences = self._client.get_collection(sentences_name, embedding_function=None)
+        built = self.model
+        if built != model:
+            raise ModelMismatchError(
+                f"The index at {self.where} was built with embedding model {built!r}, but the settings ask for "
+                f"{model!r}. Use the model it was built with (QA_EMBEDDING_MODEL), or rebuild it with the new "
+                "model: qa ingest --rebuild PATH"
+            )
+
+    def drop(self) -> None:
+        """Delete the index's collections (qa ingest --rebuild)."""
+        with self._guard("delete the index"):
+            existing = {c if isinstance(c, str) else c.name for c in self._client.list_collections()}
+            for suffix in ("_chunks", "_sentences", "_articles"):
+                if self._name + suffix in existing:
+                    self._client.delete_collection(self._name + suffix)
+        self._chunks = self._articles = self._sentences = None
+
+    @property
+    def chunks(self) -> Collection:
+        if self._chunks is None:
+            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+        return self._chunks
+
+    @property
+    def sentences(self) -> Collection:
+        if self._sentences is None:
+            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+        return self._sentences
+
+    @property
+    def articles(self) -> Collection:
+        if self._articles is None:
+            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+        return self._articles
+
+    # -- state -----------------------------------------------------------------------------------------------
+
+    def _state(self) -> dict[str, Any]:
+        with self._guard("read the index state"):
+            # Re-read: another process (an ingest, another API worker) may have changed it.
+            collection = self._client.get_collection(self.articles.name, embedding_function=None)
+            return dict(collection.metadata or {})
+
+    @property
+    def model(self) -> str:
+        return str(self._state().get("embedding_model", ""))
+
+    def generation(self) -> str:
+        """Changes whenever the index content changes; caches key on it."""
+        return str(self._state().get("generation", ""))
+
+    def bump_generation(self) -> str:
+        state = self._state()
+        state["generation"] = uuid.uuid4().hex
+        with self._guard("update the index state"):
+            self.articles.modify(metadata=state)
+        return str(state["generation"])
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks)."""
+        with self._guard("count the index"):
+            return self.articles.count(), self.chunks.count()
+
+    # -- articles --------------------------------------------------------------------------------------------
+
+    def article_hashes(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for meta in self._all_metadata(self.articles):
+            out[str(meta["article_id"])] = str(meta["content_hash"])
+        return out
+
+    def get_articles(self, ids: list[str]) -> dict[str, Article]:
+        if not ids:
+            return {}
+        with self._guard("read articles"):
+            rows = self.articles.get(ids=list(dict.fromkeys(ids)), include=["documents"])
+        return {
+            row_id: Article.from_json(doc)
+            for row_id, doc in zip(rows["ids"], rows["documents"] or [], strict=False)
+            if doc
+        }
+
+    def get_article(self, article_id: str) -> Article:
+        found = self.get_articles([article_id])
+        if article_id not in found:
+            raise UnknownArticleError(f"No article {article_id!r} in the index at {self.where}; see: qa articles")
+        return found[article_id]
+
+    def list_articles(self) -> list[ArticleInfo]:
+        infos = [
+            ArticleInfo(
+                id=str(meta["article_id"]),
+                title=str(meta.get("title", "")),
+                outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+                date=str(meta["date"]) if meta.get("date") else None,
+                paragraphs=int(meta.get("paragraphs", 0)),
+                content_hash=str(meta.get("content_hash", "")),
+                source=str(meta.get("source", "")),
+            )
+            for meta in self._all_metadata(self.articles)
+        ]
+        return sorted(infos, key=lambda info: info.id)
+
+    def put_article(self, article: Article, vector: np.ndarray) -> None:
+        """Write an article record: the commit point of an ingest (its chunks are already written)."""
+        with self._guard("write an article"):
+            self.articles.upsert(
+                ids=[article.id],
+                embeddings=[vector.astype(np.float32)],
+                documents=[article.to_json()],
+                metadatas=[
+                    {
+                        "article_id": article.id,
+                        "content_hash": article.content_hash,
+                        "title": article.title,
+                        "outlet": article.outlet or "",
+                        "date": article.date or "",
+                        "date_ord": date_ordinal(article.date),
+                        "paragraphs": len(article.paragraphs),
+                        "source": article.source,
+                    }
+                ],
+            )
+
+    def delete_article(self, article_id: str) -> int:
+        """Remove an article and all its chunks; returns the number of chunks removed."""
+        with self._guard("delete an article"):
+            found = self.articles.get(ids=[article_id], include=[])
+            if not found["ids"]:
+                raise UnknownArticleError(f"No article {article_id!r} in the index at {self.where}; see: qa articles")
+            # The record goes first: without it the chunks are invisible to queries even if we stop halfway.
+            self.articles.delete(ids=[article_id])
+            return self.delete_chunks(article_id)
+
+    # -- chunks ----------------------------------------------------------------------------------------------
+
+    def put_chunks(
+        self,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        article: Article,
+        sentences: list[tuple[str, int, str]],
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """Write chunks and their sentences ((chunk id, paragraph, text)), each with its vector."""
+        common = {"outlet_key": (article.outlet or "").strip().lower(), "date_ord": date_ordinal(article.date)}
+        with self._guard("write chunks"):
+            for start in range(0, len(chunks), _PAGE):
+                part = chunks[start : start + _PAGE]
+                self.chunks.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[start : start + _PAGE].astype(np.float32),
+                    documents=[c.text for c in part],
+                    metadatas=[
+                        {
+                            "article_id": c.article_id,
+                            "article_hash": c.article_hash,
+                            "paragraphs": ",".join(str(n) for n in c.paragraphs),
+                            **common,
+                        }
+                        for c in part
+                    ],
+                )
+            for start in range(0, len(sentences), _PAGE):
+                rows = sentences[start : start + _PAGE]
+                self.sentences.upsert(
+                    ids=[f"{chunk_id}:{start + i:04d}" for i, (chunk_id, _, _) in enumerate(rows)],
+                    embeddings=sentence_vectors[start : start + _PAGE].astype(np.float32),
+                    documents=[text for _, _, text in rows],
+                    metadatas=[
+                        {
+                            "chunk_id": chunk_id,
+                            "article_id": article.id,
+                            "article_hash": article.content_hash,
+                            "paragraph": paragraph,
+                            **common,
+                        }
+                        for chunk_id, paragraph, _ in rows
+                    ],
+                )
+
+    def delete_chunks(self, article_id: str, keep_hash: str | None = None) -> int:
+        """Delete an article's chunks and sentences, except those of version `keep_hash`."""
+        removed = 0
+        with self._guard("delete chunks"):
+            for collection in (self.chunks, self.sentences):
+                rows = collection.get(where={"article_id": article_id}, include=["metadatas"])
+                stale = [
+                    row_id
+                    for row_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=False)
+                    if keep_hash is None or (meta or {}).get("article_hash") != keep_hash
+                ]
+                for start in range(0, len(stale), _PAGE):
+                    collection.delete(ids=stale[start : start + _PAGE])
+                if collection is self.chunks:
+                    removed = len(stale)
+        return removed
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, str], np.ndarray]:
+        """{(chunk id, sentence text): vector} for every sentence of the given chunks."""
+        if not chunk_ids:
+            return {}
+        with self._guard("read sentences"):
+            rows = self.sentences.get(
+                where={"chunk_id": {"$in": list(dict.fromkeys(chunk_ids))}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+        vectors = np.asarray(rows["embeddings"], dtype=np.float32) if rows.get("embeddings") is not None else None
+        out: dict[tuple[str, str], np.ndarray] = {}
+        if vectors is None:
+            return out
+        for i, (doc, meta) in enumerate(zip(rows["documents"] or [], rows["metadatas"] or [], strict=False)):
+            out[(str((meta or {}).get("chunk_id", "")), doc or "")] = vectors[i]
+        return out
+
+    def query(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
+        """The n nearest chunks with their cosine similarity."""
+        with self._guard("search"):
+            total = self.chunks.count()
+            if total == 0:
+                return []
+            result = self.chunks.query(
+                query_embeddings=[vector.astype(np.float32)],
+                n_results=min(n, total),
+                where=_where(filters),
+                include=["documents", "metadatas", "distances"],
+            )
+        out = []
+        for row_id, doc, meta, distance in zip(
+            result["ids"][0],
+            (result["documents"] or [[]])[0],
+            (result["metadatas"] or [[]])[0],
+            (result["distances"] or [[]])[0],
+            strict=False,
+        ):
+            out.append((_chunk(row_id, doc, meta), 1.0 - float(distance)))
+        return out
+
+    def query_sentences(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[str, float]]:
+        """Chunks ranked by their best sentence: (chunk id, that sentence's cosine similarity), best first."""
+        with self._guard("search"):
+            total = self.sentences.count()
+            if total == 0:
+                return []
+            result = self.sentences.query(
+                query_embeddings=[vector.astype(np.float32)],
+                n_results=min(n, total),
+                where=_where(filters),
+                include=["metadatas", "distances"],
+            )
+        best: dict[str, float] = {}
+        for meta, distance in zip((result["metadatas"] or [[]])[0], (result["distances"] or [[]])[0], strict=False):
+            chunk_id = str((meta or {}).get("chunk_id", ""))
+            best.setdefault(chunk_id, 1.0 - float(distance))
+        return list(best.items())
+
+    def get_chunks(self, ids: list[str], with_vectors: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
+        if not ids:
+            return [], None
+        include: list[Any] = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        with self._guard("read chunks"):
+            rows = self.chunks.get(ids=ids, include=include)
+        by_id = {
+            row_id: (_chunk(row_id, doc, meta), i)
+            for i, (row_id, doc, meta) in enumerate(
+                zip(rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=False)
+            )
+        }
+        ordered = [by_id[i] for i in ids if i in by_id]
+        vectors = None
+        if with_vectors and rows.get("embeddings") is not None:
+            all_vectors = np.asarray(rows["embeddings"], dtype=np.float32)
+            vectors = all_vectors[[i for _, i in ordered]] if ordered else all_vectors[:0]
+        return [c for c, _ in ordered], vectors
+
+    def iter_chunks(self) -> Iterator[tuple[Chunk, dict[str, Any]]]:
+        """Every chunk with its metadata, page by page (for building the keyword index)."""
+        offset = 0
+        while True:
+            with self._guard("read chunks"):
+                rows = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not rows["ids"]:
+                return
+            for row_id, doc, meta in zip(rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=False):
+                yield _chunk(row_id, doc, meta), dict(meta or {})
+            offset += len(rows["ids"])
+
+    def _all_metadata(self, collection: Collection) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            with self._guard("list the index"):
+                rows = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not rows["ids"]:
+                return
+            for meta in rows["metadatas"] or []:
+                yield dict(meta or {})
+            offset += len(rows["ids"])
+
+
+def _chunk(row_id: str, doc: str | None, meta: Any) -> Chunk:
+    meta = dict(meta or {})
+    numbers = tuple(int(n) for n in str(meta.get("paragraphs", "")).split(",") if n)
+    return Chunk(row_id, str(meta.get("article_id", "")), numbers, doc or "", str(meta.get("article_hash", "")))
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx ships with chromadb
+        return isinstance(exc, ConnectionError)
+    return isinstance(exc, httpx.TransportError | ConnectionError)

@@ -1,0 +1,299 @@
+"""The extractive answer engine: choose the sentences of the retrieved paragraphs that answer, cite them, or abstain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from index.chunk import chunk_sentences
+from index.records import Article, Hit
+from index.tokenize import STOPWORDS, stem, terms, words
+from prompts import NO_ANSWER
+from qa.followup import proper_names
+from qa.records import Answer, Citation
+
+
+class CorpusStats(Protocol):
+    """What answer scoring needs to know about the whole index (the keyword index provides it)."""
+
+    def known(self, term: str) -> bool: ...
+
+    def idf(self, term: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class ExtractiveConfig:
+    """Weights and thresholds, calibrated on eval/questions.jsonl (see README, "How good is it")."""
+
+    dense_weight: float = 0.2
+    chunk_weight: float = 0.0
+    keyword_weight: float = 0.0
+    sentence_weight: float = 0.4
+    paragraph_weight: float = 0.1
+    type_bonus: float = 0.02
+    name_penalty: float = 0.15
+    threshold: float = 0.18  # below this best score the articles are taken not to answer
+    candidate_chunks: int = 10  # chunks whose sentences are considered (the answer shows the top k)
+    relative_keep: float = 0.85  # further sentences must score this share of the best one
+    max_sentences: int = 3
+    min_words: int = 4
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    article: Article
+    paragraph: int
+    quote: str
+    score: float
+    terms: frozenset[str]
+    features: dict[str, float]
+    names: tuple[bool, ...] = ()  # for each name in the question: does this sentence's article have it
+
+
+# What kind of thing the question wants, and how to recognise a sentence that has one.
+_NUMBER_Q = re.compile(
+    r"\bhow (?:many|much|long|often|old|large|big|far)\b|\b(?:numbers?|percentage|proportion|figures?|amount|"
+    r"total|sum|costs?|salary|salaries|budget|per ?cent|rate)\b",
+    re.I,
+)
+_NUMBER_A = re.compile(
+    r"(?<![\w-])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"dozens?|hundreds?|thousands?|half|third|quarter|twice|double|treble|per cent|percent|million|billion)\b",
+    re.I,
+)
+_TIME_Q = re.compile(r"\b(?:when|what (?:year|month|date|day|time)|since when|how recently)\b", re.I)
+_TIME_A = re.compile(
+    r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|weeks?|months?|years?|"
+    r"ago|since|recently|earlier|later|last|next|\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm))\b",
+    re.I,
+)
+# Questions that want a person's name, not a description ("who is the chief executive").
+_NAME_Q = re.compile(
+    r"\bname of\b|\bnamed?\b|\bwho (?:is|was|are|were) (?:the|a|an|its|their|his|her)\b|"
+    r"\bwhich (?:[\w'’-]+ ){0,3}(?:official|person|politician|councillor|figure|spokes(?:person|man|woman)|"
+    r"secretary|leader|manager|director|executive|member)\b",
+    re.I,
+)
+_WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
+_QUOTE_Q = re.compile(r"\bwhat (?:did|does|do|has|have)\b.*\b(?:say|said|tell|told|claim|warn|admit|add)\b", re.I)
+_NAME_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+")
+
+
+def _new_name(question_terms: set[str], sentence: str) -> bool:
+    """A run of two or more capitalised words in the sentence that the question does not already name."""
+    for match in _NAME_RUN.finditer(sentence):
+        fresh = [w for w in words(match.group(0)) if stem(w) not in question_terms and w not in STOPWORDS]
+        if len(fresh) >= 2:
+            return True
+    return False
+
+
+def _type_fit(question: str, sentence: str) -> float:
+    """+1 when the sentence has the kind of answer the question asks for, -1 when it plainly lacks it
+    (a candidate at -1 is not quoted)."""
+    if _NUMBER_Q.search(question):
+        return 1.0 if _NUMBER_A.search(sentence) else -1.0
+    if _TIME_Q.search(question):
+        return 1.0 if _TIME_A.search(sentence) else -1.0
+    if _NAME_Q.search(question):
+        return 1.0 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else -1.0
+    if _WHO_Q.search(question):
+        return 0.5 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else 0.0
+    if _QUOTE_Q.search(question):
+        return 0.5 if re.search(r"[\"“”‘’]|\bsaid\b|\bsays\b", sentence) else 0.0
+    return 0.0
+
+
+def name_phrases(question: str, stats: CorpusStats) -> list[tuple[str, ...]]:
+    """The names in the question, each as the stems of its words: capitalised runs and acronyms. A lone
+    capitalised word opening the question counts only if the articles know the word."""
+    if question.upper() == question:
+        return []  # all capitals: case says nothing
+    inner = set(proper_names(question, with_initial=False))
+    phrases: list[tuple[str, ...]] = []
+    for name in proper_names(question):
+        stems = tuple(stem(w) for w in words(name) if w not in STOPWORDS and len(w) > 1)
+        if not stems or stems in phrases:
+            continue
+        if name not in inner and not stats.known(stems[0]):
+            continue
+        phrases.append(stems)
+    return phrases
+
+
+def _coverage(wanted: dict[str, float], have: set[str]) -> float:
+    total = sum(wanted.values())
+    if total <= 0:
+        return 0.0
+    return sum(weight for term, weight in wanted.items() if term in have) / total
+
+
+def _article_terms(article: Article) -> set[str]:
+    text = " ".join([article.title, article.outlet or "", article.author or "", *article.paragraphs])
+    return set(terms(text, keep_stopwords=True))
+
+
+def abstain(question: str, hits: Sequence[Hit], reason: str = "") -> Answer:
+    text = NO_ANSWER if not reason else f"{NO_ANSWER} {reason}"
+    return Answer(question=question, answer=text, abstained=True, citations=(), hits=tuple(hits))
+
+
+# Cosine between the query and each (chunk id, sentence) candidate.
+SentenceSimilarity = Callable[[list[tuple[str, str]]], list[float]]
+
+
+def extractive_answer(
+    question: str,
+    query: str,
+    hits: Sequence[Hit],
+    articles: dict[str, Article],
+    stats: CorpusStats,
+    config: ExtractiveConfig | None = None,
+    names_from: str | None = None,
+    similarity: SentenceSimilarity | None = None,
+) -> Answer:
+    """Answer `question` from the hits' paragraphs. `query` is the question as searched (with follow-up
+    context); its extra words count for less than the question's own. The names in `names_from` (default:
+    the question) must all appear in an article for it to be quoted. `similarity` gives the cosine between
+    the query and each candidate sentence."""
+    config = config or ExtractiveConfig()
+    phrases = name_phrases(names_from or question, stats)
+    unknown = [t for phrase in phrases for t in phrase if not stats.known(t)]
+    if unknown:
+        return abstain(question, hits, f"None of the articles mentions {_spelled(names_from or question, unknown)}.")
+    candidates = candidates_for(question, query, hits, articles, stats, config, phrases, similarity)
+    if not candidates:
+        return abstain(question, hits)
+    best = candidates[0]
+    if best.score < config.threshold:
+        return abstain(question, hits)
+
+    chosen = [best]
+    for candidate in candidates[1:]:
+        if len(chosen) >= config.max_sentences:
+            break
+        if candidate.score < max(config.threshold, config.relative_keep * best.score):
+            break
+        if any(_redundant(candidate, other) for other in chosen):
+            continue
+        chosen.append(candidate)
+    # A question naming several things (two councils to compare) gets a sentence about each, if one is good enough.
+    for i in range(len(best.names)):
+        if any(c.names[i] for c in chosen):
+            continue
+        other = next((c for c in candidates if c.names[i] and c.score >= config.threshold), None)
+        if other is not None and len(chosen) < config.max_sentences + 1:
+            chosen.append(other)
+
+    citations = tuple(
+        Citation(
+            n=i,
+            article_id=c.article.id,
+            title=c.article.title,
+            paragraph=c.paragraph,
+            text=c.article.paragraphs[c.paragraph - 1],
+            quote=c.quote,
+            outlet=c.article.outlet,
+            date=c.article.date,
+        )
+        for i, c in enumerate(chosen, start=1)
+    )
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question=question, answer=text, abstained=False, citations=citations, hits=tuple(hits))
+
+
+def _spelled(text: str, stems: list[str]) -> str:
+    """The words of `text` whose stems are in `stems`, as the user wrote them."""
+    found = [w for w in re.findall(r"[\w'’-]+", text) if words(w) and stem(words(w)[0]) in stems]
+    return ", ".join(dict.fromkeys(found)) or ", ".join(stems)
+
+
+def candidates_for(
+    question: str,
+    query: str,
+    hits: Sequence[Hit],
+    articles: dict[str, Article],
+    stats: CorpusStats,
+    config: ExtractiveConfig,
+    phrases: list[tuple[str, ...]],
+    similarity: SentenceSimilarity | None,
+) -> list[_Candidate]:
+    """Every sentence of the hits' paragraphs in an article that names what the question names, scored, best first.
+
+    An article must contain at least one of the question's names in full; each name it lacks costs a share
+    of the score (a question may name two councils to compare them)."""
+    entities = {t for phrase in phrases for t in phrase}
+    own = terms(question)
+    context = [t for t in terms(query) if t not in own]
+    # Names pick the story (checked against the whole article); the other words pick the sentence.
+    wanted: dict[str, float] = {}
+    for term in own:
+        if term not in entities:
+            wanted[term] = max(wanted.get(term, 0.0), stats.idf(term))
+    for term in context:
+        if term not in entities:
+            wanted.setdefault(term, 0.5 * stats.idf(term))
+
+    article_terms: dict[str, set[str]] = {}
+    top_keyword = max([h.keyword or 0.0 for h in hits] + [1e-9])
+    found: list[tuple[Article, int, str, dict[str, float], tuple[bool, ...], str]] = []
+    seen: set[tuple[str, int, str]] = set()
+    for hit in hits:
+        article = articles.get(hit.article_id)
+        if article is None:
+            continue
+        if article.id not in article_terms:
+            article_terms[article.id] = _article_terms(article)
+        named = [all(t in article_terms[article.id] for t in phrase) for phrase in phrases]
+        if phrases and not any(named):
+            continue  # the question names something this article never mentions
+        missing_names = 1.0 - sum(named) / len(named) if named else 0.0
+        paragraph_cover: dict[int, float] = {}
+        for number, quote in chunk_sentences(hit.chunk):
+            key = (article.id, number, quote)
+            if key in seen or len(quote.split()) < config.min_words:
+                continue
+            seen.add(key)
+            fit = _type_fit(question, quote)
+            if fit < 0:
+                continue  # e.g. a "how many" question and a sentence without a number
+            if number not in paragraph_cover:
+                paragraph_cover[number] = _coverage(wanted, set(terms(article.paragraphs[number - 1])))
+            features = {
+                "chunk_cos": max(hit.dense or 0.0, 0.0),
+                "keyword": (hit.keyword or 0.0) / top_keyword,
+                "lex_sentence": _coverage(wanted, set(terms(quote))),
+                "lex_paragraph": paragraph_cover[number],
+                "type_fit": fit,
+                "rank": float(hit.rank),
+                "missing_names": missing_names,
+            }
+            found.append((article, number, quote, features, tuple(named), hit.chunk.id))
+    if not found:
+        return []
+    cosines = similarity([(chunk_id, q) for _, _, q, _, _, chunk_id in found]) if similarity is not None else None
+    out = []
+    for i, (article, number, quote, features, named_flags, _) in enumerate(found):
+        features["sentence_cos"] = max(cosines[i], 0.0) if cosines is not None else features["chunk_cos"]
+        score = (
+            config.dense_weight * features["sentence_cos"]
+            + config.chunk_weight * features["chunk_cos"]
+            + config.keyword_weight * features["keyword"]
+            + config.sentence_weight * features["lex_sentence"]
+            + config.paragraph_weight * features["lex_paragraph"]
+            + config.type_bonus * features["type_fit"]
+            - config.name_penalty * features["missing_names"]
+        )
+        out.append(_Candidate(article, number, quote, score, frozenset(terms(quote)), features, named_flags))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _redundant(a: _Candidate, b: _Candidate) -> bool:
+    if a.article.id == b.article.id and a.paragraph == b.paragraph and a.quote == b.quote:
+        return True
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) >= 0.6

@@ -1,0 +1,241 @@
+"""The `qa` command line: ingest, ask, chat, articles, remove."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
+    from qa.records import Answer
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def set_offline_env() -> None:
+    """Nothing may reach the network: model hubs, telemetry, analytics."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
+    common.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--k", type=int, help="chunks to retrieve (default: QA_K or 5)")
+    filters.add_argument("--article", action="append", default=[], metavar="ID", help="only this article (repeatable)")
+    filters.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
+    filters.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after")
+    filters.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before")
+
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about news articles; every answer cites the article and paragraph.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="add or update articles (files or folders)")
+    p.add_argument("paths", nargs="+", type=Path, help=".txt, .md, .html, .jsonl files or folders of them")
+    p.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first (e.g. to change the model)")
+    p.add_argument("--json", action="store_true", help="print the per-file report as JSON")
+
+    p = sub.add_parser("ask", parents=[common, filters], help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    p.add_argument("--history", type=Path, help='JSON file: [{"role": "user"|"assistant", "content": ...}]')
+
+    sub.add_parser("chat", parents=[common, filters], help="chat in the terminal, with follow-up questions")
+
+    p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", parents=[common], help="remove an article from the index")
+    p.add_argument("article_id")
+    return parser
+
+
+def _assistant(args: argparse.Namespace, create: bool = False) -> Assistant:
+    from qa.assistant import Assistant
+    from qa.settings import Settings
+
+    settings = Settings()
+    updates: dict[str, Any] = {}
+    if args.index_dir is not None:
+        updates["index_dir"] = args.index_dir
+    if args.chroma_url:
+        updates["chroma_url"] = args.chroma_url
+    if updates:
+        settings = settings.model_copy(update=updates)
+    return Assistant.open(settings=settings, create=create)
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
+    raw = {"article_ids": args.article, "outlets": args.outlet, "date_from": args.since, "date_to": args.until}
+    return {k: v for k, v in raw.items() if v} or None
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.outlet, c.date) if x)
+            lines.append(f"  [{c.n}] {c.title}" + (f" ({where})" if where else ""))
+            lines.append(f"      {c.article_id}, paragraph {c.paragraph}: “{c.quote}”")
+    return "\n".join(lines)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    assistant = _assistant(args, create=True)
+    bar: tqdm[Any] | None = None
+
+    def progress(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="article", file=sys.stderr, disable=None, dynamic_ncols=True)
+        bar.update(1)
+
+    try:
+        report = assistant.ingest(args.paths, prune=args.prune, rebuild=args.rebuild, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for item in report.items:
+            if item.status == "skipped" and len(report.items) > 50:
+                continue
+            print(
+                f"{item.status:8} {item.source}: {item.detail}"
+                if item.status == "rejected"
+                else f"{item.status:8} {item.source} ({item.detail})"
+            )
+        print(report.summary())
+    counts = report.counts
+    return 1 if counts["rejected"] and not (counts["added"] or counts["updated"] or counts["skipped"]) else 0
+
+
+def _load_history(path: Path | None) -> list[dict[str, str]] | None:
+    from qa.errors import BadQuestionError
+
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadQuestionError(f"Cannot read the history file {path}: {exc}") from exc
+    if not isinstance(data, list):
+        raise BadQuestionError(f"History file {path} must hold a JSON list of messages")
+    return data
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    answer = assistant.ask(args.question, history=_load_history(args.history), filters=_filters(args), k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from qa.errors import QAError
+
+    assistant = _assistant(args)
+    history: list[dict[str, str]] = []
+    print("Ask about the articles. /reset starts a new conversation, /quit (or Ctrl-D) leaves.")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            continue
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/reset":
+            history.clear()
+            print("(new conversation)")
+            continue
+        try:
+            answer = assistant.ask(question, history=history, filters=_filters(args), k=args.k)
+        except QAError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(answer))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+
+
+def _cmd_articles(args: argparse.Namespace) -> int:
+    infos = _assistant(args).articles()
+    if args.json:
+        print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        return 0
+    for info in infos:
+        where = ", ".join(x for x in (info.outlet, info.date) if x)
+        print(f"{info.id}  {info.title}" + (f"  ({where})" if where else "") + f"  [{info.paragraphs} paragraphs]")
+    print(f"{len(infos)} articles")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    removed = _assistant(args).delete_article(args.article_id)
+    print(f"removed {args.article_id} ({removed} chunks)")
+    return 0
+
+
+COMMANDS = {
+    "ingest": _cmd_ingest,
+    "ask": _cmd_ask,
+    "chat": _cmd_chat,
+    "articles": _cmd_articles,
+    "remove": _cmd_remove,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    set_offline_env()
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from qa.errors import QAError
+
+    try:
+        return COMMANDS[args.command](args)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place that turns any failure into a message
+        logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with -vv for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Evaluation: question sets (JSONL), running them through the Assistant, and citation-level metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import QAError
+
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
+
+log = logging.getLogger(__name__)
+
+TYPES = ("single-fact", "multi-article", "follow-up", "unanswerable")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    turns: tuple[str, ...]  # earlier turns are asked first; the last one is scored
+    answerable: bool
+    type: str
+    article_ids: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    answer_contains: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def question(self) -> str:
+        return self.turns[-1]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: Case
+    answer: dict[str, Any]
+    metrics: dict[str, float | None]
+    seconds: float
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        m = self.metrics
+        if self.error:
+            return False
+        if not self.case.answerable:
+            return m.get("refused") == 1.0
+        return m.get("first_citation") == 1.0 and m.get("answer_contains") in (None, 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.case.id,
+            "type": self.case.type,
+            "question": self.case.question,
+            "turns": list(self.case.turns),
+            "answerable": self.case.answerable,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 4),
+            "error": self.error,
+            "metrics": self.metrics,
+            "answer": self.answer,
+        }
+
+
+@dataclass
+class LoadResult:
+    cases: list[Case] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "file:line: what is wrong"
+
+
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"'{name}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def parse_case(data: Any) -> Case:
+    if not isinstance(data, dict):
+        raise ValueError("each line must be a JSON object")
+    case_id = data.get("id")
+    if not isinstance(case_id, str | int) or str(case_id).strip() == "":
+        raise ValueError("missing 'id'")
+    if "turns" in data:
+        turns = _strings(data["turns"], "turns")
+        if not turns:
+            raise ValueError("'turns' is empty")
+    elif isinstance(data.get("question"), str) and data["question"].strip():
+        turns = (data["question"],)
+    else:
+        raise ValueError("needs 'question' (a string) or 'turns' (a list of strings)")
+    answerable = data.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise ValueError("'answerable' must be true or false")
+    groups_raw = data.get("answer_contains") or []
+    if not isinstance(groups_raw, list):
+        raise ValueError("'answer_contains' must be a list of lists of strings")
+    groups = []
+    for group in groups_raw:
+        if isinstance(group, str):
+            group = [group]
+        groups.append(_strings(group, "answer_contains"))
+    evidence = _strings(data.get("evidence"), "evidence")
+    if answerable and not evidence and not groups:
+        raise ValueError("an answerable case needs 'evidence' or 'answer_contains' to be scored")
+    kind = data.get("type")
+    if kind is None:
+        kind = "unanswerable" if not answerable else ("follow-up" if len(turns) > 1 else "single-fact")
+        if answerable and len(turns) == 1 and len(data.get("article_ids") or []) > 1:
+            kind = "multi-article"
+    if not isinstance(kind, str):
+        raise ValueError("'type' must be a string")
+    return Case(
+        id=str(case_id),
+        turns=turns,
+        answerable=answerable,
+        type=kind,
+        article_ids=_strings(data.get("article_ids"), "article_ids"),
+        evidence=evidence,
+        answer_contains=tuple(groups),
+    )
+
+
+def load_cases(path: str | Path) -> LoadResult:
+    """Read a question set; a malformed line is reported with its number and skipped."""
+    path = Path(path)
+    result = LoadResult()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAError(f"Cannot read the question set {path}: {exc}") from exc
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            case = parse_case(json.loads(line))
+            if case.id in seen:
+                raise ValueError(f"duplicate id {case.id!r}")
+            seen.add(case.id)
+            result.cases.append(case)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            result.problems.append(f"{path}:{number}: {exc}")
+    return result
+
+
+def norm(text: str) -> str:
+    """Compare texts with typographic quotes, dashes, case and runs of whitespace folded."""
+    text = unicodedata.normalize("NFKC", text)
+    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"), ("\u00a0", " ")):
+        text = text.replace(a, b)
+    return " ".join(text.lower().split())
+
+
+def holds(text: str, evidence: Iterable[str]) -> bool:
+    folded = norm(text)
+    return any(norm(e) in folded for e in evidence)
+
+
+def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]:
+    """The per-question metrics; None where a metric does not apply to this case."""
+    citations = answer.get("citations", [])
+    hits = answer.get("hits", [])
+    abstained = bool(answer.get("abstained"))
+    metrics: dict[str, float | None] = {
+        "hit@1": None,
+        "hit@k": None,
+        "mrr": None,
+        "citation_precision": None,
+        "citation_recall": None,
+        "first_citation": None,
+        "evidence_coverage": None,
+        "answer_contains": None,
+        "refused": None,
+        "false_refusal": None,
+    }
+    if not case.answerable:
+        metrics["refused"] = 1.0 if abstained else 0.0
+        if citations:
+            # Citations on an unanswerable question cannot hold evidence: all are wrong.
+            metrics["citation_precision"] = 0.0
+        return metrics
+
+    metrics["false_refusal"] = 1.0 if abstained else 0.0
+    if case.evidence:
+        rank = next((i for i, h in enumerate(hits[:k], start=1) if holds(h.get("text", ""), case.evidence)), None)
+        metrics["hit@1"] = 1.0 if rank == 1 else 0.0
+        metrics["hit@k"] = 1.0 if rank is not None else 0.0
+        metrics["mrr"] = 1.0 / rank if rank else 0.0
+        holding = [holds(c.get("text", ""), case.evidence) for c in citations]
+        metrics["citation_recall"] = 1.0 if any(holding) else 0.0
+        metrics["first_citation"] = 1.0 if holding and holding[0] else 0.0
+        if citations:
+            good = [h or (c.get("article_id") in case.article_ids) for h, c in zip(holding, citations, strict=True)]
+            metrics["citation_precision"] = sum(good) / len(good)
+        if case.type == "multi-article" or len(case.article_ids) > 1:
+            cited = " \n ".join(norm(c.get("text", "")) for c in citations)
+            metrics["evidence_coverage"] = sum(norm(e) in cited for e in case.evidence) / len(case.evidence)
+    elif citations:
+        metrics["citation_precision"] = sum(c.get("article_id") in case.article_ids for c in citations) / len(citations)
+    if case.answer_contains:
+        text = norm(answer.get("answer", ""))
+        metrics["answer_contains"] = (
+            1.0 if all(any(norm(alt) in text for alt in group) for group in case.answer_contains) else 0.0
+        )
+    return metrics
+
+
+def run_case(assistant: Assistant, case: Case, k: int, mode: str | None = None) -> CaseResult:
+    history: list[dict[str, str]] = []
+    try:
+        for turn in case.turns[:-1]:
+            earlier = assistant.ask(turn, history=history, k=k, mode=mode)  # type: ignore[arg-type]
+            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.answer}]
+        started = time.perf_counter()
+        answer = assistant.ask(case.question, history=history, k=k, mode=mode).to_dict()  # type: ignore[arg-type]
+        seconds = time.perf_counter() - started
+    except QAError as exc:
+        return CaseResult(case, {}, score(case, {}, k), 0.0, error=str(exc))
+    return CaseResult(case, answer, score(case, answer, k), seconds)
+
+
+def run(
+    assistant: Assistant,
+    cases: list[Case],
+    k: int = 5,
+    mode: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[CaseResult]:
+    results = []
+    for i, case in enumerate(cases, start=1):
+        results.append(run_case(assistant, case, k, mode))
+        if progress is not None:
+            progress(i, len(cases))
+    return results
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(sum(present) / len(present), 4) if present else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return float(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1])
+
+
+def summarize(results: list[CaseResult]) -> dict[str, Any]:
+    """Means of every metric over the cases it applies to, overall and per question type, plus latency."""
+
+    def block(rows: list[CaseResult]) -> dict[str, Any]:
+        names = list(rows[0].metrics) if rows else []
+        out: dict[str, Any] = {"questions": len(rows), "passed": _mean([1.0 if r.passed else 0.0 for r in rows])}
+        for name in names:
+            out[name] = _mean([r.metrics.get(name) for r in rows])
+        seconds = [r.seconds for r in rows if not r.error]
+        out["latency_p50_ms"] = round(1000 * (_percentile(seconds, 50) or 0), 1)
+        out["latency_p95_ms"] = round(1000 * (_percentile(seconds, 95) or 0), 1)
+        out["errors"] = sum(1 for r in rows if r.error)
+        return out
+
+    by_type = {}
+    for kind in sorted({r.case.type for r in results}, key=lambda t: (TYPES.index(t) if t in TYPES else 99, t)):
+        by_type[kind] = block([r for r in results if r.case.type == kind])
+    return {"overall": block(results), "by_type": by_type}
