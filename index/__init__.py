@@ -1,1 +1,1 @@
-"""Getting articles in and finding paragraphs again: parse, clean, chunk, embed, store, keyword index, fuse, retrieve."""
+"""Getting articles in and finding paragraphs again: parse, clean, chunk, embed, store, keywords, retrieve."""

@@ -6,62 +6,10 @@ import re
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "sr",
-        "jr",
-        "cllr",
-        "coun",
-        "rev",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "cpt",
-        "gov",
-        "sen",
-        "rep",
-        "supt",
-        "insp",
-        "det",
-        "con",
-        "pc",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "eg",
-        "ie",
-        "approx",
-        "dept",
-        "est",
-        "fig",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "plc",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mt",
-        "ft",
-    ]
+    """
+mr mrs ms dr prof st sr jr cllr coun rev gen col lt sgt capt cpt gov sen rep supt insp det con pc no nos vs
+etc eg ie approx dept est fig inc ltd co corp plc jan feb mar apr jun jul aug sep sept oct nov dec mt ft
+""".split()
 )
 
 _CLOSERS = "\"'”’)]»"

@@ -11,37 +11,10 @@ Message = dict[str, str]
 
 # Words that point back at something said earlier.
 _ANAPHORA = frozenset(
-    [
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "those",
-        "these",
-        "that",
-        "this",
-        "it",
-        "its",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "hers",
-        "there",
-        "such",
-        "same",
-        "former",
-        "latter",
-        "then",
-        "also",
-        "another",
-        "other",
-        "others",
-        "else",
-        "either",
-        "both",
-    ]
+    """
+they them their theirs those these that this it its he him his she her hers there such same former latter
+then also another other others else either both
+""".split()
 )
 _OPENERS = re.compile(
     r"^\s*(?:and|but|so|also|what about|how about|and what|what else|why|how come|anything else|"
@@ -57,47 +30,10 @@ _DEFINITE = re.compile(
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _QUESTION_WORDS = frozenset(
-    [
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "which",
-        "is",
-        "are",
-        "was",
-        "were",
-        "did",
-        "do",
-        "does",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "the",
-        "a",
-        "an",
-        "and",
-        "but",
-        "so",
-        "also",
-        "in",
-        "on",
-        "at",
-        "of",
-        "for",
-        "to",
-        "according",
-        "tell",
-        "give",
-        "list",
-        "name",
-    ]
+    """
+what who whom whose when where why how which is are was were did do does can could should would will the a
+an and but so also in on at of for to according tell give list name
+""".split()
 )
 
 
