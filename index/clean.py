@@ -18,7 +18,7 @@ _QUOTE_OPENERS = "\"'“‘«"
 
 # A line that announces a box of links to other stories; the short headline-like lines under it are teasers.
 _PROMO = re.compile(
-    r"^(?:most (?:popular|read|viewed|shared|commented)|read more|read next|read also|more stories|"
+    r"^(?:most (?:popular|read|viewed|shared|commented)|read more|read next|read also|(?:more|other) (?:stories|news)|"
     r"related(?: (?:articles?|stories|content|posts?|news|reading|topics|links))?|"
     r"recommended(?: (?:for you|reading|stories|articles))?|trending(?: now| stories)?|advertisement|advertising|"
     r"sponsored(?: content| links)?|promoted(?: stories| content)?|you (?:may|might) (?:also )?(?:like|enjoy)|"
@@ -32,7 +32,7 @@ _PROMO = re.compile(
 _FOOTER = re.compile(
     r"^(?:(?:previous|next|prev|older|newer) (?:article|post|story|page)\b|comments are closed|"
     r"(?:leave|post|add|write) a (?:comment|reply)|\d+ comments?$|comments?$|"
-    r"more (?:from|on|in|by) [\w' ’&.-]{1,40}$|(?:more|other|related) (?:stories|articles|news|posts)\b|"
+    r"more (?:from|on|in|by) [\w' ’&.-]{1,40}$|"
     r"about the author|tags?\s*:|filed under|topics\s*:|copyright\b|©|all rights reserved|"
     r"(?:share|like) this(?: article| story| post)?\s*:?$|you might also like)",
     re.I,
@@ -90,7 +90,7 @@ _MONTH = (
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
 _TIME = r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}"
 _DATE_CORE = (
-    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH})\.?,?\s+(?P<y1>\d{{4}})|"
+    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+|-)(?:of\s+)?(?P<m1>{_MONTH})\.?,?(?:\s+|-)(?P<y1>\d{{4}})|"
     rf"(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})|"
     r"(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
@@ -276,8 +276,10 @@ def clean(raw: RawArticle) -> Article:
             kept.pop()
         else:
             break
-    if not kept:
-        raise RejectedInput(f"{raw.source}: nothing but page furniture (navigation, captions, prompts) in the article")
+    if not any(len(p.split()) >= 5 for p in kept):
+        raise RejectedInput(
+            f"{raw.source}: no article text, only page furniture (navigation, captions, prompts) or fragments"
+        )
 
     date = metadata.get("date")
     if date:

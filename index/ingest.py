@@ -103,8 +103,8 @@ def ingest(
 ) -> IngestReport:
     """Add new articles, replace changed ones, skip unchanged ones; with prune, remove articles whose files
     are gone. A failure in one file is reported and never stops the others or touches what is indexed."""
-    paths = [Path(p) for p in paths]
-    files = article_files(paths)
+    roots = [Path(p) for p in paths]
+    files = article_files(roots)
     total = _units(files)
     existing = store.article_hashes()
     existing_sources = {info.id: info.source for info in store.list_articles()} if prune else {}
@@ -189,12 +189,12 @@ def ingest(
     flush()
 
     if prune:
-        roots = [p.resolve() for p in paths]
+        resolved = [p.resolve() for p in roots]
         for article_id, source in sorted(existing_sources.items()):
             if article_id in seen:
                 continue
             origin = Path(_source_file(source))
-            inside = any(origin.resolve().is_relative_to(root) for root in roots)
+            inside = any(origin.resolve().is_relative_to(root) for root in resolved)
             if inside or not origin.exists():
                 removed = store.delete_article(article_id)
                 existing.pop(article_id, None)

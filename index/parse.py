@@ -88,23 +88,19 @@ def decode(data: bytes, source: str) -> str:
 
 
 def _decode_legacy(data: bytes) -> str:
+    """Not UTF-8: Western newsrooms' legacy encoding is cp1252 (curly quotes, £, dashes). A text whose bytes are
+    mostly above ASCII is another script (Cyrillic, Greek...), where charset-normalizer's guess is better."""
+    high = sum(1 for byte in data if byte >= 0x80)
+    letters = sum(1 for byte in data if byte >= 0x80 or chr(byte).isalpha())
+    if high <= 0.3 * max(letters, 1):
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass  # one of the five bytes cp1252 leaves undefined
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    # charset-normalizer sometimes prefers exotic code pages for short Western text; cp1252 decodes
-    # any byte sequence a Western newsroom produces, so prefer it unless the guess is clearly better.
-    if best is not None and best.encoding not in {"cp1252", "latin_1", "iso8859_15"}:
-        try:
-            candidate = data.decode("cp1252")
-            if sum(ch.isalpha() or ch.isspace() for ch in candidate) >= 0.9 * len(candidate):
-                return candidate
-        except UnicodeDecodeError:
-            pass
-        return str(best)
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    return str(best) if best is not None else data.decode("latin-1")
 
 
 def read_file(path: Path, max_bytes: int) -> Iterator[RawArticle | Rejection]:
@@ -236,7 +232,7 @@ def _read_jsonl(path: Path, max_bytes: int) -> Iterator[RawArticle | Rejection]:
 def _jsonl_article(line: str, source: str) -> RawArticle:
     try:
         data = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise RejectedInput(f"{source}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(data, dict):
         raise RejectedInput(f"{source}: each line must be a JSON object")

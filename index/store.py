@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -76,8 +76,8 @@ def _where(filters: Filters | None) -> dict[str, Any] | None:
         clauses.append({"date_ord": {"$gte": date_ordinal(filters.date_from)}})
     if filters.date_to:
         clauses.append({"date_ord": {"$lte": date_ordinal(filters.date_to)}})
-    if filters.date_from and not filters.date_to:
-        clauses.append({"date_ord": {"$gt": 0}})
+    if filters.date_to and not filters.date_from:
+        clauses.append({"date_ord": {"$gt": 0}})  # undated articles (0) are not "before" anything
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -296,7 +296,7 @@ class ChromaStore:
         with self._guard("write an article"):
             self.articles.upsert(
                 ids=[article.id],
-                embeddings=[vector.astype(np.float32)],
+                embeddings=_vectors(vector[None, :]),
                 documents=[article.to_json()],
                 metadatas=[
                     {
@@ -333,13 +333,13 @@ class ChromaStore:
         sentence_vectors: np.ndarray,
     ) -> None:
         """Write chunks and their sentences ((chunk id, paragraph, text)), each with its vector."""
-        common = {"outlet_key": (article.outlet or "").strip().lower(), "date_ord": date_ordinal(article.date)}
+        common: dict[str, Any] = {"outlet_key": (article.outlet or "").strip().lower(), "date_ord": date_ordinal(article.date)}
         with self._guard("write chunks"):
             for start in range(0, len(chunks), _PAGE):
                 part = chunks[start : start + _PAGE]
                 self.chunks.upsert(
                     ids=[c.id for c in part],
-                    embeddings=vectors[start : start + _PAGE].astype(np.float32),
+                    embeddings=_vectors(vectors[start : start + _PAGE]),
                     documents=[c.text for c in part],
                     metadatas=[
                         {
@@ -355,7 +355,7 @@ class ChromaStore:
                 rows = sentences[start : start + _PAGE]
                 self.sentences.upsert(
                     ids=[f"{chunk_id}:{start + i:04d}" for i, (chunk_id, _, _) in enumerate(rows)],
-                    embeddings=sentence_vectors[start : start + _PAGE].astype(np.float32),
+                    embeddings=_vectors(sentence_vectors[start : start + _PAGE]),
                     documents=[text for _, _, text in rows],
                     metadatas=[
                         {
@@ -392,7 +392,7 @@ class ChromaStore:
             return {}
         with self._guard("read sentences"):
             rows = self.sentences.get(
-                where={"chunk_id": {"$in": list(dict.fromkeys(chunk_ids))}},
+                where=cast(Any, {"chunk_id": {"$in": list(dict.fromkeys(chunk_ids))}}),
                 include=["documents", "metadatas", "embeddings"],
             )
         vectors = np.asarray(rows["embeddings"], dtype=np.float32) if rows.get("embeddings") is not None else None
@@ -410,7 +410,7 @@ class ChromaStore:
             if total == 0:
                 return []
             result = self.chunks.query(
-                query_embeddings=[vector.astype(np.float32)],
+                query_embeddings=_vectors(vector[None, :]),
                 n_results=min(n, total),
                 where=_where(filters),
                 include=["documents", "metadatas", "distances"],
@@ -433,7 +433,7 @@ class ChromaStore:
             if total == 0:
                 return []
             result = self.sentences.query(
-                query_embeddings=[vector.astype(np.float32)],
+                query_embeddings=_vectors(vector[None, :]),
                 n_results=min(n, total),
                 where=_where(filters),
                 include=["metadatas", "distances"],
@@ -485,6 +485,11 @@ class ChromaStore:
             for meta in rows["metadatas"] or []:
                 yield dict(meta or {})
             offset += len(rows["ids"])
+
+
+def _vectors(array: np.ndarray) -> Any:
+    """float32 rows as chroma takes them (its type hints are narrower than what it accepts)."""
+    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def _chunk(row_id: str, doc: str | None, meta: Any) -> Chunk:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from index.chunk import chunk_sentences
+from index.sentences import sentence_spans
 from index.records import Article, Hit
 from index.tokenize import STOPWORDS, stem, terms, words
 from prompts import NO_ANSWER
@@ -34,8 +36,14 @@ class ExtractiveConfig:
     paragraph_weight: float = 0.1
     type_bonus: float = 0.02
     name_penalty: float = 0.15
+    window_weight: float = 0.0
+    rare_weight: float = 0.0
+    pair_weight: float = 0.0
+    distinctive: float = 0.6  # a name this share as rare as the question's rarest grounds an article too
+    context_share: float = 0.25  # of the lexical match, for the words a follow-up takes from earlier turns
     threshold: float = 0.18  # below this best score the articles are taken not to answer
-    candidate_chunks: int = 10  # chunks whose sentences are considered (the answer shows the top k)
+    candidate_chunks: int = 10  # chunks retrieved for answering (the answer shows the top k)
+    grounded_chunks: int = 10  # of those, the best ones in an article naming what the question names are read
     relative_keep: float = 0.85  # further sentences must score this share of the best one
     max_sentences: int = 3
     min_words: int = 4
@@ -124,16 +132,23 @@ def name_phrases(question: str, stats: CorpusStats) -> list[tuple[str, ...]]:
     return phrases
 
 
-def _coverage(wanted: dict[str, float], have: set[str]) -> float:
+def _coverage(wanted: dict[str, float], have: frozenset[str]) -> float:
     total = sum(wanted.values())
     if total <= 0:
         return 0.0
     return sum(weight for term, weight in wanted.items() if term in have) / total
 
 
-def _article_terms(article: Article) -> set[str]:
+@lru_cache(maxsize=512)
+def _article_terms(article: Article) -> frozenset[str]:
+    # Cached: tokenising whole articles again for every question was a third of the answer time.
     text = " ".join([article.title, article.outlet or "", article.author or "", *article.paragraphs])
-    return set(terms(text, keep_stopwords=True))
+    return frozenset(terms(text, keep_stopwords=True))
+
+
+@lru_cache(maxsize=8192)
+def _text_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
 
 
 def abstain(question: str, hits: Sequence[Hit], reason: str = "") -> Answer:
@@ -211,6 +226,43 @@ def _spelled(text: str, stems: list[str]) -> str:
     return ", ".join(dict.fromkeys(found)) or ", ".join(stems)
 
 
+def _weights(question_terms: list[str], skip: set[str], stats: CorpusStats, power: float = 1.0) -> dict[str, float]:
+    return {t: stats.idf(t) ** power for t in question_terms if t not in skip}
+
+
+def _pairs(question_terms: list[str], skip: set[str]) -> set[tuple[str, str]]:
+    """Adjacent content terms of the question ("agency staff", "social worker"): phrases to find together."""
+    kept = [t for t in question_terms if t not in skip]
+    return set(zip(kept, kept[1:], strict=False))
+
+
+@lru_cache(maxsize=8192)
+def _text_pairs(text: str) -> frozenset[tuple[str, str]]:
+    found = terms(text)
+    return frozenset(zip(found, found[1:], strict=False))
+
+
+@lru_cache(maxsize=4096)
+def _paragraph_sentences(paragraph: str) -> tuple[str, ...]:
+    return tuple(paragraph[s:e] for s, e in sentence_spans(paragraph))
+
+
+def _window(article: Article, number: int, quote: str) -> frozenset[str]:
+    """The terms of the sentence and the ones either side of it (across a paragraph break too): a quote's
+    speaker or subject is often named in the sentence before it."""
+    sentences = [(n, s) for n in (number - 1, number, number + 1) if 1 <= n <= len(article.paragraphs)
+                 for s in _paragraph_sentences(article.paragraphs[n - 1])]
+    at = next((i for i, (n, s) in enumerate(sentences) if n == number and quote in s), None)
+    if at is None:
+        return _text_terms(quote)
+    near = [s for _, s in sentences[max(at - 1, 0) : at + 2]]
+    return frozenset().union(*(_text_terms(s) for s in near))
+
+
+def _eligible(features: dict[str, float]) -> bool:
+    return features["type_fit"] >= 0  # e.g. a "how many" question and a sentence without a number is never quoted
+
+
 def candidates_for(
     question: str,
     query: str,
@@ -226,52 +278,55 @@ def candidates_for(
     An article must contain at least one of the question's names in full; each name it lacks costs a share
     of the score (a question may name two councils to compare them)."""
     entities = {t for phrase in phrases for t in phrase}
-    own = terms(question)
-    context = [t for t in terms(query) if t not in own]
+    own_terms = terms(question)
+    context_terms = [t for t in terms(query) if t not in own_terms]
     # Names pick the story (checked against the whole article); the other words pick the sentence.
-    wanted: dict[str, float] = {}
-    for term in own:
-        if term not in entities:
-            wanted[term] = max(wanted.get(term, 0.0), stats.idf(term))
-    for term in context:
-        if term not in entities:
-            wanted.setdefault(term, 0.5 * stats.idf(term))
+    own = _weights(own_terms, entities, stats)
+    context = _weights(context_terms, entities, stats)
+    rare = _weights(own_terms, entities, stats, power=2.0)
+    pairs = _pairs(own_terms, entities)
+    share = config.context_share if context else 0.0
 
-    article_terms: dict[str, set[str]] = {}
+    def lexical(have: frozenset[str]) -> float:
+        return (1.0 - share) * _coverage(own, have) + share * _coverage(context, have)
+
+    # A name is as distinctive as its rarest word; an article must have one of the most distinctive names.
+    name_weight = [max(stats.idf(t) for t in phrase) for phrase in phrases]
+    top_name = max(name_weight, default=0.0)
     top_keyword = max([h.keyword or 0.0 for h in hits] + [1e-9])
     found: list[tuple[Article, int, str, dict[str, float], tuple[bool, ...], str]] = []
     seen: set[tuple[str, int, str]] = set()
+    read = 0
     for hit in hits:
         article = articles.get(hit.article_id)
-        if article is None:
+        if article is None or read >= config.grounded_chunks:
             continue
-        if article.id not in article_terms:
-            article_terms[article.id] = _article_terms(article)
-        named = [all(t in article_terms[article.id] for t in phrase) for phrase in phrases]
-        if phrases and not any(named):
-            continue  # the question names something this article never mentions
-        missing_names = 1.0 - sum(named) / len(named) if named else 0.0
-        paragraph_cover: dict[int, float] = {}
+        article_terms = _article_terms(article)
+        named = [all(t in article_terms for t in phrase) for phrase in phrases]
+        if phrases and not any(n and w >= config.distinctive * top_name for n, w in zip(named, name_weight, strict=True)):
+            continue  # the article lacks the question's distinctive names (a widely used one alone does not ground it)
+        read += 1
+        missing_names = sum(w for n, w in zip(named, name_weight, strict=True) if not n) / sum(name_weight) if named else 0.0
         for number, quote in chunk_sentences(hit.chunk):
             key = (article.id, number, quote)
             if key in seen or len(quote.split()) < config.min_words:
                 continue
             seen.add(key)
-            fit = _type_fit(question, quote)
-            if fit < 0:
-                continue  # e.g. a "how many" question and a sentence without a number
-            if number not in paragraph_cover:
-                paragraph_cover[number] = _coverage(wanted, set(terms(article.paragraphs[number - 1])))
+            have = _text_terms(quote)
             features = {
                 "chunk_cos": max(hit.dense or 0.0, 0.0),
                 "keyword": (hit.keyword or 0.0) / top_keyword,
-                "lex_sentence": _coverage(wanted, set(terms(quote))),
-                "lex_paragraph": paragraph_cover[number],
-                "type_fit": fit,
+                "lex_sentence": lexical(have),
+                "lex_paragraph": lexical(_text_terms(article.paragraphs[number - 1])),
+                "lex_window": lexical(_window(article, number, quote)),
+                "rare": _coverage(rare, have),
+                "pairs": len(pairs & _text_pairs(quote)) / len(pairs) if pairs else 0.0,
+                "type_fit": _type_fit(question, quote),
                 "rank": float(hit.rank),
                 "missing_names": missing_names,
             }
-            found.append((article, number, quote, features, tuple(named), hit.chunk.id))
+            if _eligible(features):
+                found.append((article, number, quote, features, tuple(named), hit.chunk.id))
     if not found:
         return []
     cosines = similarity([(chunk_id, q) for _, _, q, _, _, chunk_id in found]) if similarity is not None else None
@@ -284,10 +339,13 @@ def candidates_for(
             + config.keyword_weight * features["keyword"]
             + config.sentence_weight * features["lex_sentence"]
             + config.paragraph_weight * features["lex_paragraph"]
+            + config.window_weight * features["lex_window"]
+            + config.rare_weight * features["rare"]
+            + config.pair_weight * features["pairs"]
             + config.type_bonus * features["type_fit"]
             - config.name_penalty * features["missing_names"]
         )
-        out.append(_Candidate(article, number, quote, score, frozenset(terms(quote)), features, named_flags))
+        out.append(_Candidate(article, number, quote, score, _text_terms(quote), features, named_flags))
     out.sort(key=lambda c: -c.score)
     return out
 

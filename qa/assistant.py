@@ -61,7 +61,7 @@ def parse_filters(raw: Filters | Mapping[str, Any] | None) -> Filters | None:
             raise BadFilterError(f"Filter {key!r} must be a list of non-empty strings")
         return tuple(v.strip() for v in value)
 
-    dates = {}
+    dates: dict[str, str | None] = {}
     for key in ("date_from", "date_to"):
         value = raw.get(key)
         if value in (None, ""):

@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX_DIR ?= .qa-index
+
+# Nothing may reach the network at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: install index run chat test lint bench clean
+
+install: $(VENV)/.installed
+
+# torch first and pinned: 2.13.0 is a CPU build on this disk; anything that pulls torch unpinned gets CUDA.
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+index: install
+	$(BIN)/qa ingest data/articles --index-dir $(INDEX_DIR)
+
+run: index
+	$(BIN)/qa chat --index-dir $(INDEX_DIR)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest
+
+bench: index
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(INDEX_DIR) .pytest_cache .mypy_cache .ruff_cache test-artifacts

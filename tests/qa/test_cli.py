@@ -1,0 +1,177 @@
+"""The `qa` command line, end to end with the real model on the bundled articles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+
+pytestmark = pytest.mark.slow
+
+CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "hits"}
+CITATION_KEYS = {"n", "article_id", "title", "paragraph", "text", "quote", "outlet", "date"}
+
+
+def test_help_is_instant_and_imports_nothing_heavy() -> None:
+    started = time.perf_counter()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, qa.cli; qa.cli._parser(); "
+            "print(sorted(m for m in ('torch', 'chromadb', 'gradio', 'sentence_transformers') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
+    help_run = subprocess.run([str(Path(sys.executable).parent / "qa"), "--help"], capture_output=True, text=True)
+    assert help_run.returncode == 0 and "ingest" in help_run.stdout and "ask" in help_run.stdout
+    assert time.perf_counter() - started < 5
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, articles_dir: Path) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("cli") / "index"
+    assert main(["ingest", str(articles_dir), "--index-dir", str(path)]) == 0
+    yield path
+
+
+def test_ingest_reports_per_file_and_is_idempotent(
+    index_dir: Path, articles_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(articles_dir), "--index-dir", str(index_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"] == {"added": 0, "updated": 0, "skipped": 5, "rejected": 0, "removed": 0}
+    assert {item["status"] for item in report["items"]} == {"skipped"}
+
+
+def test_ask_json_prints_exactly_the_contract(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["ask", "How many cases did one Worcestershire social worker have?", "--json", "--index-dir", str(index_dir)]
+    )
+    assert code == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert set(answer) == CONTRACT_KEYS
+    assert not answer["abstained"]
+    first = answer["citations"][0]
+    assert set(first) == CITATION_KEYS
+    assert "40 cases" in first["quote"] and first["quote"] in first["text"]
+    assert first["article_id"] == "000_60f27155d5b16904" and first["paragraph"] == 9
+    assert "[1]" in answer["answer"]
+    assert {"article_id", "paragraphs", "text", "score"} == set(answer["hits"][0])
+
+
+def test_ask_prints_answer_and_numbered_sources(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["ask", "How many cases did one Worcestershire social worker have?", "--index-dir", str(index_dir)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "Sources:" in out and "[1]" in out and "paragraph 9" in out
+
+
+def test_ask_with_history_file(index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps(
+            [
+                {"role": "user", "content": "What did the union say about Southampton?"},
+                {"role": "assistant", "content": "The union said the service was failing to keep children safe."},
+            ]
+        )
+    )
+    assert (
+        main(
+            [
+                "ask",
+                "How many staff back those claims?",
+                "--history",
+                str(history),
+                "--json",
+                "--index-dir",
+                str(index_dir),
+            ]
+        )
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["citations"] and answer["citations"][0]["article_id"] == "004_f40178fcdc7ff358"
+    assert "35" in answer["answer"]
+
+
+def test_filters_on_the_command_line(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "ask",
+                "What did staff say about pressure?",
+                "--article",
+                "003_7f47064f192e4465",
+                "--json",
+                "--index-dir",
+                str(index_dir),
+            ]
+        )
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert {h["article_id"] for h in answer["hits"]} == {"003_7f47064f192e4465"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "question is empty"),
+        (["ask", "x" * 5000], "the limit is 2,000"),
+        (["ask", "?!?!"], "no words"),
+        (["ask", "anything", "--since", "last week"], "yyyy-mm-dd"),
+        (["ask", "anything", "--article", "no-such-article"], "No article 'no-such-article'"),
+        (["ask", "anything", "--history", "/nonexistent/history.json"], "Cannot read the history file"),
+        (["remove", "no-such-article"], "No article 'no-such-article'"),
+    ],
+)
+def test_bad_input_exits_1_with_a_message(
+    index_dir: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*args, "--index-dir", str(index_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_missing_index_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "anything", "--index-dir", str(tmp_path / "none")]) == 1
+    assert f"No index at {tmp_path / 'none'}; run: qa ingest PATH" in capsys.readouterr().err
+
+
+def test_ingest_with_only_bad_files_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert main(["ingest", str(tmp_path / "empty.txt"), "--index-dir", str(tmp_path / "index")]) == 1
+    assert "rejected" in capsys.readouterr().out
+
+
+def test_articles_list(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["articles", "--json", "--index-dir", str(index_dir)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed) == 5
+    wigan = next(a for a in listed if a["id"] == "003_7f47064f192e4465")
+    assert wigan["outlet"] == "Wigan Today" and wigan["date"] == "2022-06-20" and wigan["paragraphs"] == 48
+
+
+def test_chat_answers_follow_ups(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = iter(["What did the union say about Southampton?", "How many staff back those claims?", "/quit"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert main(["chat", "--index-dir", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Sources:") == 2
+    assert "around 35 employees" in out
