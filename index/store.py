@@ -333,7 +333,10 @@ class ChromaStore:
         sentence_vectors: np.ndarray,
     ) -> None:
         """Write chunks and their sentences ((chunk id, paragraph, text)), each with its vector."""
-        common: dict[str, Any] = {"outlet_key": (article.outlet or "").strip().lower(), "date_ord": date_ordinal(article.date)}
+        common: dict[str, Any] = {
+            "outlet_key": (article.outlet or "").strip().lower(),
+            "date_ord": date_ordinal(article.date),
+        }
         with self._guard("write chunks"):
             for start in range(0, len(chunks), _PAGE):
                 part = chunks[start : start + _PAGE]

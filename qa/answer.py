@@ -62,8 +62,8 @@ class _Candidate:
 
 # What kind of thing the question wants, and how to recognise a sentence that has one.
 _NUMBER_Q = re.compile(
-    r"\bhow (?:many|much|long|often|old|large|big|far)\b|\b(?:numbers?|percentage|proportion|figures?|amount|"
-    r"total|sum|costs?|salary|salaries|budget|per ?cent|rate)\b",
+    r"\bhow (?:many|much|long|often|old|large|big|far)\b|\b(?:numbers?|percentage|proportion|figures|amount|"
+    r"total|sum|costs?|salary|salaries|budget|per ?cent|rate|average)\b|\bwhat (?:[\w'’-]+ ){0,2}figure\b",
     re.I,
 )
 _NUMBER_A = re.compile(
@@ -71,13 +71,26 @@ _NUMBER_A = re.compile(
     r"dozens?|hundreds?|thousands?|half|third|quarter|twice|double|treble|per cent|percent|million|billion)\b",
     re.I,
 )
-_TIME_Q = re.compile(r"\b(?:when|what (?:year|month|date|day|time)|since when|how recently)\b", re.I)
-_TIME_A = re.compile(
-    r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|weeks?|months?|years?|"
-    r"ago|since|recently|earlier|later|last|next|\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm))\b",
+_NUMBER_WORD = re.compile(_NUMBER_A.pattern.replace("(?<![\\w-])\\d", "\\d"), re.I)
+# "How much" about money wants a sum; a count or a date in the sentence is a weaker fit.
+_MONEY_Q = re.compile(
+    r"\b(?:spen[dt]|spending|costs?|paid|pay|paying|budgets?|fund(?:s|ing|ed)?|invest\w*|salar(?:y|ies)|prices?|"
+    r"fees?|money|worth|earns?|earning|charg\w*)\b",
     re.I,
 )
+_MONEY_A = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:m|bn|k|million|billion|pounds|dollars|euros)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+\s+){0,3})", re.I)
+_HOW_PHRASE = re.compile(r"\bhow (?:many|much)\b", re.I)
+_DATE_Q = re.compile(r"\b(?:what|which|on what) (?:year|month|date|day)\b", re.I)
+_TIME_Q = re.compile(r"\b(?:when|what time|since when|how recently)\b", re.I)
+# A date or a time of day; the weaker words only place an event roughly.
+_TIME_STRONG = re.compile(
+    r"\b(?:(?:19|20)\d{2}|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
+    r"\d{1,2}(?:st|nd|rd|th)|\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm)|ago)\b",
+    re.I,
+)
+_TIME_WEAK = re.compile(r"\b(?:weeks?|months?|years?|since|recently|earlier|later|last|next|days?)\b", re.I)
 # Questions that want a person's name, not a description ("who is the chief executive").
 _NAME_Q = re.compile(
     r"\bname of\b|\bnamed?\b|\bwho (?:is|was|are|were) (?:the|a|an|its|their|his|her)\b|"
@@ -99,13 +112,43 @@ def _new_name(question_terms: set[str], sentence: str) -> bool:
     return False
 
 
+def _counts(focus: set[str], sentence: str, reach: int = 3) -> bool:
+    """A number within `reach` words of what the question counts ("40 newly qualified social workers")."""
+    tokens = words(sentence)
+    numbers = [i for i, w in enumerate(tokens) if _NUMBER_WORD.fullmatch(w) or w[:1].isdigit()]
+    near = [i for i, w in enumerate(tokens) if stem(w) in focus]
+    return any(abs(i - j) <= reach for i in numbers for j in near)
+
+
+def _number_fit(question: str, sentence: str) -> float:
+    if not _NUMBER_A.search(sentence):
+        return -1.0
+    if _HOW_PHRASE.search(sentence) and _HOW_PHRASE.search(question):
+        return -1.0  # "we would ask how much was spent": the sentence asks the question too
+    if re.search(r"\bhow much\b", question, re.I) and _MONEY_Q.search(question):
+        return 1.0 if _MONEY_A.search(sentence) else 0.3
+    counted = _HOW_MANY.search(question)
+    if counted:
+        focus = {t for t in terms(counted.group(1))}
+        return 1.0 if focus and _counts(focus, sentence) else 0.5
+    return 1.0
+
+
+def _time_fit(question: str, sentence: str) -> float:
+    if _TIME_STRONG.search(sentence):
+        return 1.0
+    if _DATE_Q.search(question):
+        return -1.0
+    return 0.3 if _TIME_WEAK.search(sentence) else -1.0
+
+
 def _type_fit(question: str, sentence: str) -> float:
     """+1 when the sentence has the kind of answer the question asks for, -1 when it plainly lacks it
     (a candidate at -1 is not quoted)."""
     if _NUMBER_Q.search(question):
-        return 1.0 if _NUMBER_A.search(sentence) else -1.0
-    if _TIME_Q.search(question):
-        return 1.0 if _TIME_A.search(sentence) else -1.0
+        return _number_fit(question, sentence)
+    if _DATE_Q.search(question) or _TIME_Q.search(question):
+        return _time_fit(question, sentence)
     if _NAME_Q.search(question):
         return 1.0 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else -1.0
     if _WHO_Q.search(question):

@@ -160,7 +160,8 @@ def test_stated_metadata_wins_and_duplicate_title_line_goes() -> None:
 def test_missing_title_is_derived_from_the_opening() -> None:
     article = clean(
         raw(
-            "A council has been told to improve its children's services after inspectors found serious failings in the way cases were handled across the county.\n\nMore text follows here in a second paragraph."
+            "A council has been told to improve its children's services after inspectors found serious failings "
+            "in the way cases were handled across the county.\n\nMore text follows here in a second paragraph."
         )
     )
     assert article.title.endswith("…")
