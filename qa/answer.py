@@ -11,7 +11,7 @@ from typing import Protocol
 from index.chunk import chunk_sentences
 from index.sentences import sentence_spans
 from index.records import Article, Hit
-from index.tokenize import STOPWORDS, stem, terms, words
+from index.tokenize import STOPWORDS, normalize, stem, terms, words
 from prompts import NO_ANSWER
 from qa.followup import proper_names
 from qa.records import Answer, Citation
@@ -98,18 +98,54 @@ _NAME_Q = re.compile(
     r"secretary|leader|manager|director|executive|member)\b",
     re.I,
 )
+# The role a person is asked about ("the name of the independent investigator", "who is the chief executive").
+_ROLE = re.compile(
+    r"\b(?:name of|who (?:is|was|are|were))\s+(?:(?:the|a|an|its|their|his|her)\s+)?"
+    r"((?:[\w'’-]+\s+){0,4}?[\w'’-]+)\s*(?:\b(?:of|at|for|in|on|by|from|with|who|whom|that|which|whose)\b|[?,.]|$)",
+    re.I,
+)
+# Questions that want an organisation or another named thing ("which council", "which newspaper").
+_THING_Q = re.compile(
+    r"\bwhich (?:[\w'’-]+ ){0,3}(?:organi[sz]ation|company|council|newspaper|paper|union|party|charity|firm|"
+    r"body|authority|agency|department|service|team|outlet|publication|group)\b(?!s)",
+    re.I,
+)
 _WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
 _QUOTE_Q = re.compile(r"\bwhat (?:did|does|do|has|have)\b.*\b(?:say|said|tell|told|claim|warn|admit|add)\b", re.I)
-_NAME_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+")
+_NAME_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+|\b[A-Z]{2,}\b")
+
+
+def _fresh_names(question_terms: set[str], sentence: str) -> list[tuple[int, list[str]]]:
+    """Capitalised runs (or acronyms) in the sentence with words the question does not already use: (the
+    run's position in words, its new words)."""
+    out = []
+    for match in _NAME_RUN.finditer(sentence):
+        fresh = [w for w in words(match.group(0)) if stem(w) not in question_terms and w not in STOPWORDS]
+        if len(fresh) >= 2 or (fresh and match.group(0).isupper()):
+            out.append((len(words(sentence[: match.start()])), fresh))
+    return out
 
 
 def _new_name(question_terms: set[str], sentence: str) -> bool:
     """A run of two or more capitalised words in the sentence that the question does not already name."""
-    for match in _NAME_RUN.finditer(sentence):
-        fresh = [w for w in words(match.group(0)) if stem(w) not in question_terms and w not in STOPWORDS]
-        if len(fresh) >= 2:
-            return True
-    return False
+    return any(len(fresh) >= 2 for _, fresh in _fresh_names(question_terms, sentence))
+
+
+def _person_fit(question: str, sentence: str, common: frozenset[str]) -> float:
+    """A name question wants a person: a run of capitalised words none of which the article also uses in
+    lower case ("Community Care" and "County Council" are not people), near the role asked about."""
+    question_terms = set(terms(question, keep_stopwords=True))
+    role = _ROLE.search(question)
+    role_terms = {stem(w) for w in words(role.group(1)) if w not in STOPWORDS} if role else set()
+    role_terms -= {stem(w) for name in proper_names(question) for w in words(name)}
+    tokens = [stem(w) for w in words(sentence)]
+    at_role = [i for i, t in enumerate(tokens) if t in role_terms]
+    for position, fresh in _fresh_names(question_terms, sentence):
+        if len(fresh) < 2 or any(w in common or not w.isalpha() for w in fresh):
+            continue
+        if not role_terms or any(abs(position - i) <= 6 for i in at_role):
+            return 1.0
+    return -1.0
 
 
 def _counts(focus: set[str], sentence: str, reach: int = 3) -> bool:
@@ -126,7 +162,7 @@ def _number_fit(question: str, sentence: str) -> float:
     if _HOW_PHRASE.search(sentence) and _HOW_PHRASE.search(question):
         return -1.0  # "we would ask how much was spent": the sentence asks the question too
     if re.search(r"\bhow much\b", question, re.I) and _MONEY_Q.search(question):
-        return 1.0 if _MONEY_A.search(sentence) else 0.3
+        return 1.0 if _MONEY_A.search(sentence) else -1.0
     counted = _HOW_MANY.search(question)
     if counted:
         focus = {t for t in terms(counted.group(1))}
@@ -142,15 +178,17 @@ def _time_fit(question: str, sentence: str) -> float:
     return 0.3 if _TIME_WEAK.search(sentence) else -1.0
 
 
-def _type_fit(question: str, sentence: str) -> float:
+def _type_fit(question: str, sentence: str, common: frozenset[str] = frozenset()) -> float:
     """+1 when the sentence has the kind of answer the question asks for, -1 when it plainly lacks it
-    (a candidate at -1 is not quoted)."""
+    (a candidate at -1 is not quoted). `common`: the words the article uses in lower case."""
     if _NUMBER_Q.search(question):
         return _number_fit(question, sentence)
     if _DATE_Q.search(question) or _TIME_Q.search(question):
         return _time_fit(question, sentence)
     if _NAME_Q.search(question):
-        return 1.0 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else -1.0
+        return _person_fit(question, sentence, common)
+    if _THING_Q.search(question):
+        return 1.0 if _fresh_names(set(terms(question, keep_stopwords=True)), sentence) else -1.0
     if _WHO_Q.search(question):
         return 0.5 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else 0.0
     if _QUOTE_Q.search(question):
@@ -187,6 +225,13 @@ def _article_terms(article: Article) -> frozenset[str]:
     # Cached: tokenising whole articles again for every question was a third of the answer time.
     text = " ".join([article.title, article.outlet or "", article.author or "", *article.paragraphs])
     return frozenset(terms(text, keep_stopwords=True))
+
+
+@lru_cache(maxsize=512)
+def _lowercase_words(article: Article) -> frozenset[str]:
+    """The words the article uses in lower case somewhere: common nouns, not names."""
+    text = normalize(" ".join(article.paragraphs))
+    return frozenset(w.lower() for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]*", text))
 
 
 @lru_cache(maxsize=8192)
@@ -328,6 +373,7 @@ def candidates_for(
     context = _weights(context_terms, entities, stats)
     rare = _weights(own_terms, entities, stats, power=2.0)
     pairs = _pairs(own_terms, entities)
+    top_own = max(own.values(), default=0.0) or 1.0
     share = config.context_share if context else 0.0
 
     def lexical(have: frozenset[str]) -> float:
@@ -356,15 +402,17 @@ def candidates_for(
                 continue
             seen.add(key)
             have = _text_terms(quote)
+            window = _window(article, number, quote)
             features = {
                 "chunk_cos": max(hit.dense or 0.0, 0.0),
                 "keyword": (hit.keyword or 0.0) / top_keyword,
                 "lex_sentence": lexical(have),
                 "lex_paragraph": lexical(_text_terms(article.paragraphs[number - 1])),
-                "lex_window": lexical(_window(article, number, quote)),
+                "lex_window": lexical(window),
+                "gap": max((w for t, w in own.items() if t not in window), default=0.0) / top_own,
                 "rare": _coverage(rare, have),
                 "pairs": len(pairs & _text_pairs(quote)) / len(pairs) if pairs else 0.0,
-                "type_fit": _type_fit(question, quote),
+                "type_fit": _type_fit(question, quote, _lowercase_words(article)),
                 "rank": float(hit.rank),
                 "missing_names": missing_names,
             }

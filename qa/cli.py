@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", parents=[common, filters], help="chat in the terminal, with follow-up questions")
 
+    p = sub.add_parser("eval", parents=[common], help="run a question set and report citation-level metrics")
+    p.add_argument("questions", type=Path, help="JSONL question set (see eval/questions.jsonl)")
+    p.add_argument("--k", type=int, default=5, help="chunks retrieved per question (default 5)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("eval/out"),
+        help="where results.jsonl, metrics.json and report.html go (default eval/out)",
+    )
+    p.add_argument("--compare", help="comma-separated configurations run over the same index, e.g. bm25,dense,hybrid")
+
     p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
     p.add_argument("--json", action="store_true")
 
@@ -189,6 +200,35 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qa.evaluate import evaluate
+
+    assistant = _assistant(args)
+    configs = [c.strip() for c in args.compare.split(",") if c.strip()] if args.compare else None
+    with tqdm(unit="question", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        run = evaluate(assistant, args.questions, k=args.k, configs=configs, progress=progress)
+    for problem in run.problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    paths = run.write(args.out)
+    for name, summary in run.summaries.items():
+        o = summary["overall"]
+        print(
+            f"{name}: {o['questions']} questions, passed {o['passed']}, hit@1 {o['hit@1']}, hit@k {o['hit@k']}, "
+            f"MRR {o['mrr']}, first citation {o['first_citation']}, citation precision {o['citation_precision']}, "
+            f"recall {o['citation_recall']}, answer contains {o['answer_contains']}, refusal rate {o['refused']}, "
+            f"false refusals {o['false_refusal']}, p50 {o['latency_p50_ms']} ms, p95 {o['latency_p95_ms']} ms"
+        )
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def _cmd_articles(args: argparse.Namespace) -> int:
     infos = _assistant(args).articles()
     if args.json:
@@ -211,6 +251,7 @@ COMMANDS = {
     "ingest": _cmd_ingest,
     "ask": _cmd_ask,
     "chat": _cmd_chat,
+    "eval": _cmd_eval,
     "articles": _cmd_articles,
     "remove": _cmd_remove,
 }

@@ -274,3 +274,70 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
     for kind in sorted({r.case.type for r in results}, key=lambda t: (TYPES.index(t) if t in TYPES else 99, t)):
         by_type[kind] = block([r for r in results if r.case.type == kind])
     return {"overall": block(results), "by_type": by_type}
+
+
+@dataclass
+class EvalRun:
+    """One `qa eval`: per configuration name, the per-question results and their summary."""
+
+    source: str
+    k: int
+    results: dict[str, list[CaseResult]]
+    problems: list[str]
+
+    @property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        return {name: summarize(rows) for name, rows in self.results.items()}
+
+    def write(self, out: Path) -> list[Path]:
+        """results.jsonl, metrics.json and report.html in `out`."""
+        from qa.report import render
+
+        out.mkdir(parents=True, exist_ok=True)
+        rows = {name: [r.to_dict() for r in results] for name, results in self.results.items()}
+        summaries = self.summaries
+        results_path, metrics_path, report_path = out / "results.jsonl", out / "metrics.json", out / "report.html"
+        with results_path.open("w", encoding="utf-8") as handle:
+            for name, items in rows.items():
+                for item in items:
+                    handle.write(json.dumps({"config": name, **item}, ensure_ascii=False) + "\n")
+        metrics_path.write_text(
+            json.dumps(
+                {"source": self.source, "k": self.k, "problems": self.problems, "configs": summaries},
+                indent=2,
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
+        report_path.write_text(render(self.source, summaries, rows, self.problems, self.k), encoding="utf-8")
+        return [results_path, metrics_path, report_path]
+
+
+def evaluate(
+    assistant: Assistant,
+    path: str | Path,
+    k: int = 5,
+    configs: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalRun:
+    """Run a question set once per configuration (a retrieval mode: hybrid, dense, bm25) over the same index."""
+    from index.retrieve import MODES
+
+    loaded = load_cases(path)
+    if not loaded.cases:
+        raise QAError(f"No usable questions in {path}" + (f": {loaded.problems[0]}" if loaded.problems else ""))
+    configs = configs or [assistant.settings.retrieval]
+    unknown = [c for c in configs if c not in MODES]
+    if unknown:
+        raise QAError(f"Unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
+    total = len(loaded.cases) * len(configs)
+    done = 0
+
+    def step(_: int, __: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    results = {name: run(assistant, loaded.cases, k=k, mode=name, progress=step) for name in configs}
+    return EvalRun(str(path), k, results, loaded.problems)
