@@ -382,6 +382,12 @@ def candidates_for(
     # A name is as distinctive as its rarest word; an article must have one of the most distinctive names.
     name_weight = [max(stats.idf(t) for t in phrase) for phrase in phrases]
     top_name = max(name_weight, default=0.0)
+    # When no article has all the names, the question spans articles ("Wigan compared with Southampton"): an
+    # article is not marked down for lacking the others' names.
+    spans_articles = bool(phrases) and not any(
+        all(t in _article_terms(a) for phrase in phrases for t in phrase)
+        for a in {articles[h.article_id] for h in hits if h.article_id in articles}
+    )
     top_keyword = max([h.keyword or 0.0 for h in hits] + [1e-9])
     found: list[tuple[Article, int, str, dict[str, float], tuple[bool, ...], str]] = []
     seen: set[tuple[str, int, str]] = set()
@@ -395,7 +401,8 @@ def candidates_for(
         if phrases and not any(n and w >= config.distinctive * top_name for n, w in zip(named, name_weight, strict=True)):
             continue  # the article lacks the question's distinctive names (a widely used one alone does not ground it)
         read += 1
-        missing_names = sum(w for n, w in zip(named, name_weight, strict=True) if not n) / sum(name_weight) if named else 0.0
+        missing = sum(w for n, w in zip(named, name_weight, strict=True) if not n)
+        missing_names = 0.0 if spans_articles or not named else missing / sum(name_weight)
         for number, quote in chunk_sentences(hit.chunk):
             key = (article.id, number, quote)
             if key in seen or len(quote.split()) < config.min_words:

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,24 @@ class Assistant:
             similarity=similarity,
         )
         return dataclasses.replace(answer, hits=tuple(pool[:k]))
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+        k: int | None = None,
+        mode: Mode | None = None,
+    ) -> Iterator[str | Answer]:
+        """Pieces of the answer text as they are produced, then the final Answer (always the last item).
+
+        Errors about the question or filters are raised before the first piece.
+        """
+        answer = self.ask(question, history=history, filters=filters, k=k, mode=mode)
+        # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
+        # surfaces handle every engine alike.
+        yield from re.findall(r"\S+\s*", answer.answer)
+        yield answer
 
     # -- the collection --------------------------------------------------------------------------------------
 
