@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from index.embed import Embedder, SentenceTransformerEmbedder
-from index.ingest import IngestReport, Progress, ingest
+from index.ingest import IngestReport, ItemReport, Progress, ingest
+from index.parse import SIDECAR_SUFFIX
 from index.records import Article, Filters
 from index.retrieve import Mode, Retriever
 from index.store import ArticleInfo, ChromaStore
 from qa.answer import ExtractiveConfig, extractive_answer
 from qa.errors import BadFilterError, BadQuestionError
 from qa.followup import Message, referents, rewrite
+from qa.generate import GenerateConfig, generate, rewrite_query
+from qa.llm import LLM, LLMError, open_llm
 from qa.records import Answer
 from qa.settings import Settings
 
@@ -92,15 +98,24 @@ def _check_history(history: Sequence[Message] | None) -> list[Message]:
     return [dict(m) for m in history]
 
 
+def upload_name(name: str) -> str:
+    """The basename of an uploaded file's name ('' when nothing usable is left): never a path."""
+    base = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    return "" if base in ("", ".", "..") else base
+
+
 class Assistant:
     """Ask questions about the indexed articles and manage what is indexed."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, llm: LLM | None = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.retriever = Retriever(store, embedder, keyword_cache=settings.keyword_cache)
         self.config = ExtractiveConfig()
+        self.generate_config = GenerateConfig(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
+        self._llm = llm
+        self._llm_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
     @classmethod
@@ -110,8 +125,11 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         create: bool = False,
+        llm: LLM | None = None,
     ) -> Assistant:
-        """Open the index (QA_INDEX_DIR or QA_CHROMA_URL). With create=False a missing index is an error."""
+        """Open the index (QA_INDEX_DIR or QA_CHROMA_URL). With create=False a missing index is an error.
+
+        With QA_ANSWER_ENGINE=llm the language model is loaded on the first question (or pass `llm`)."""
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
@@ -122,7 +140,16 @@ class Assistant:
             url=settings.chroma_url,
         )
         store.open_collections(embedder.name, create=create)
-        return cls(settings, store, embedder)
+        return cls(settings, store, embedder, llm=llm)
+
+    @property
+    def llm(self) -> LLM:
+        """The language model, opened on first use (loading a local model takes a few seconds)."""
+        if self._llm is None:
+            with self._llm_lock:
+                if self._llm is None:
+                    self._llm = open_llm(self.settings)
+        return self._llm
 
     # -- asking ----------------------------------------------------------------------------------------------
 
@@ -133,7 +160,32 @@ class Assistant:
         filters: Filters | Mapping[str, Any] | None = None,
         k: int | None = None,
         mode: Mode | None = None,
+        engine: str | None = None,
     ) -> Answer:
+        """Answer a question (with the chat so far); the Answer's to_dict() is the JSON contract."""
+        final: Answer | None = None
+        for item in self.ask_stream(question, history=history, filters=filters, k=k, mode=mode, engine=engine):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+        k: int | None = None,
+        mode: Mode | None = None,
+        engine: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Pieces of the answer text as they are produced, then the final Answer (always the last item).
+
+        Errors about the question or filters are raised before the first piece; a language-model failure is
+        never raised: the answer falls back to the extractive one and says so."""
+        engine = engine or self.settings.answer_engine
+        if engine not in ("extractive", "llm"):
+            raise BadQuestionError(f"Unknown answer engine {engine!r}; use 'extractive' or 'llm'")
         text = clean_question(question, self.settings.max_question_chars)
         turns = _check_history(history)
         parsed = parse_filters(filters)
@@ -145,12 +197,44 @@ class Assistant:
         k = k or self.settings.k
         if not 1 <= k <= 50:
             raise BadQuestionError(f"k must be between 1 and 50, got {k}")
+
         query = rewrite(text, turns)
+        names_from = referents(text, turns)
+        llm: LLM | None = None
+        llm_error = ""
+        if engine == "llm":
+            try:
+                llm = self.llm
+            except LLMError as exc:
+                log.warning("no language model: %s", exc)
+                llm_error = str(exc)
+            if llm is not None and turns:
+                standalone = rewrite_query(llm, text, turns, timeout=self.settings.llm_timeout)
+                if standalone:
+                    query = names_from = standalone
+
+        extractive = self._extractive(text, query, names_from, parsed, k, mode)
+        if engine == "extractive":
+            # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
+            # surfaces handle every engine alike.
+            yield from re.findall(r"\S+\s*", extractive.answer)
+            yield extractive
+            return
+        if llm is None:
+            yield from re.findall(r"\S+\s*", extractive.answer)
+            yield dataclasses.replace(extractive, fallback=f"language model unavailable: {llm_error}")
+            return
+        articles = self.retriever.articles([h.article_id for h in extractive.hits])
+        yield from generate(llm, text, extractive, articles, self.generate_config)
+
+    def _extractive(
+        self, text: str, query: str, names_from: str, filters: Filters | None, k: int, mode: Mode | None
+    ) -> Answer:
         vector = self.retriever.embed_query(query)
         pool = self.retriever.search(
             query,
             k=max(k, self.config.candidate_chunks),
-            filters=parsed,
+            filters=filters,
             mode=mode or self.settings.retrieval,
             vector=vector,
         )
@@ -171,28 +255,10 @@ class Assistant:
             articles,
             self.retriever.keyword,
             self.config,
-            names_from=referents(text, turns),
+            names_from=names_from,
             similarity=similarity,
         )
         return dataclasses.replace(answer, hits=tuple(pool[:k]))
-
-    def ask_stream(
-        self,
-        question: str,
-        history: Sequence[Message] | None = None,
-        filters: Filters | Mapping[str, Any] | None = None,
-        k: int | None = None,
-        mode: Mode | None = None,
-    ) -> Iterator[str | Answer]:
-        """Pieces of the answer text as they are produced, then the final Answer (always the last item).
-
-        Errors about the question or filters are raised before the first piece.
-        """
-        answer = self.ask(question, history=history, filters=filters, k=k, mode=mode)
-        # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
-        # surfaces handle every engine alike.
-        yield from re.findall(r"\S+\s*", answer.answer)
-        yield answer
 
     # -- the collection --------------------------------------------------------------------------------------
 
@@ -217,6 +283,35 @@ class Assistant:
             )
             self.retriever.refresh(force=True)
             return report
+
+    def ingest_uploads(self, uploads: Iterable[tuple[str, IO[bytes]]], progress: Progress | None = None) -> IngestReport:
+        """Ingest uploaded files (name, content) as `qa ingest` would: the article id is the file stem, a
+        NAME.meta.json uploaded alongside is its sidecar. Only the basename of a name is used; the report
+        names the files as uploaded, not the temporary folder they were kept in."""
+        rejected: list[ItemReport] = []
+        with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
+            folder = Path(tmp)
+            paths: list[Path] = []
+            for raw_name, content in uploads:
+                name = upload_name(raw_name)
+                if not name:
+                    rejected.append(ItemReport(raw_name or "(unnamed)", "rejected", "the file has no usable name"))
+                    continue
+                target = folder / name
+                if target.exists():
+                    rejected.append(ItemReport(name, "rejected", "another uploaded file has the same name"))
+                    continue
+                with target.open("wb") as out:
+                    shutil.copyfileobj(content, out)
+                if not name.lower().endswith(SIDECAR_SUFFIX):
+                    paths.append(target)
+            report = self.ingest(paths, progress=progress) if paths else IngestReport()
+        prefix = f"{folder}{os.sep}"
+        items = [
+            dataclasses.replace(item, source=item.source.replace(prefix, ""), detail=item.detail.replace(prefix, ""))
+            for item in report.items
+        ]
+        return IngestReport((*items, *rejected))
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()

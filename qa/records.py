@@ -38,6 +38,9 @@ class Answer:
     abstained: bool
     citations: tuple[Citation, ...] = ()
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+    engine: str = "extractive"  # which engine wrote `answer`: "extractive" or "llm"
+    fallback: str | None = None  # why the LLM engine's answer was replaced by the extractive one
+    dropped: tuple[dict[str, str], ...] = ()  # LLM sentences removed by the check: {"sentence", "reason"}
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -46,4 +49,7 @@ class Answer:
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],
+            "engine": self.engine,
+            "fallback": self.fallback,
+            "dropped": [dict(d) for d in self.dropped],
         }

@@ -15,7 +15,7 @@ from qa.cli import main
 
 pytestmark = pytest.mark.slow
 
-CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "hits"}
+CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "hits", "engine", "fallback", "dropped"}
 CITATION_KEYS = {"n", "article_id", "title", "paragraph", "text", "quote", "outlet", "date"}
 
 
