@@ -107,7 +107,8 @@ def ingest(
     files = article_files(roots)
     total = _units(files)
     existing = store.article_hashes()
-    existing_sources = {info.id: info.source for info in store.list_articles()} if prune else {}
+    existing_sources = {info.id: info.source for info in store.list_articles()}
+    by_hash = {digest: article_id for article_id, digest in existing.items()}
     reports: list[ItemReport] = []
     seen: dict[str, str] = {}  # article id -> source in this run
     pending: list[_Pending] = []
@@ -178,7 +179,22 @@ def ingest(
                 )
             )
             continue
+        twin = by_hash.get(article.content_hash)
+        if twin is not None and twin != article.id and _still_there(twin, seen, existing_sources):
+            # The same article under another name: indexing it twice would cite the same paragraph twice.
+            where = seen.get(twin) or existing_sources.get(twin, "")
+            reports.append(
+                ItemReport(
+                    article.source,
+                    "rejected",
+                    f"{article.source}: same text as article {twin!r} ({where}); not indexed twice",
+                    article.id,
+                )
+            )
+            seen[article.id] = article.source
+            continue
         seen[article.id] = article.source
+        by_hash.setdefault(article.content_hash, article.id)
         if existing.get(article.id) == article.content_hash:
             reports.append(ItemReport(article.source, "skipped", "unchanged", article.id))
             continue
@@ -191,6 +207,8 @@ def ingest(
     if prune:
         resolved = [p.resolve() for p in roots]
         for article_id, source in sorted(existing_sources.items()):
+            if article_id not in existing:
+                continue
             if article_id in seen:
                 continue
             origin = Path(_source_file(source))
@@ -204,6 +222,15 @@ def ingest(
     if report.changed:
         store.bump_generation()
     return report
+
+
+def _still_there(article_id: str, seen: dict[str, str], sources: dict[str, str]) -> bool:
+    """An indexed article still has its file (or was read in this run): a copy of it is a duplicate, whereas
+    a renamed file is the same article moving to its new id."""
+    if article_id in seen:
+        return True
+    source = sources.get(article_id)
+    return bool(source) and Path(_source_file(source)).exists()
 
 
 def _read_all(files: list[Path], max_file_bytes: int) -> Iterator[RawArticle | Rejection]:
