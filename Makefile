@@ -4,6 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INDEX_DIR ?= .qa-index
+HOST ?= 127.0.0.1
+PORT ?= 7860
+CHROMIUM := /usr/bin/chromium
 
 # Nothing may reach the network at run time.
 export HF_HUB_OFFLINE := 1
@@ -12,7 +15,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install index run chat test lint bench clean
+.PHONY: install index run chat browser test lint bench clean
 
 install: $(VENV)/.installed
 
@@ -28,14 +31,25 @@ $(VENV)/.installed: pyproject.toml
 index: install
 	$(BIN)/qa ingest data/articles --index-dir $(INDEX_DIR)
 
+# The web chat and the HTTP API on http://$(HOST):$(PORT)/ (API docs at /docs).
 run: index
+	$(BIN)/qa serve --index-dir $(INDEX_DIR) --host $(HOST) --port $(PORT)
+
+chat: index
 	$(BIN)/qa chat --index-dir $(INDEX_DIR)
+
+# The browser test drives Debian's chromium: Playwright's own browser download cannot work offline.
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "$(CHROMIUM) is missing and we are not root: install Debian's chromium, or the browser test is skipped"; fi
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install lint
+test: install lint browser
 	$(BIN)/pytest
 
 bench: index

@@ -230,7 +230,7 @@ def _still_there(article_id: str, seen: dict[str, str], sources: dict[str, str])
     if article_id in seen:
         return True
     source = sources.get(article_id)
-    return bool(source) and Path(_source_file(source)).exists()
+    return source is not None and Path(_source_file(source)).exists()
 
 
 def _read_all(files: list[Path], max_file_bytes: int) -> Iterator[RawArticle | Rejection]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import threading
 import time
@@ -17,6 +18,7 @@ from index.fuse import reciprocal_rank_fusion
 from index.keyword import KeywordIndex
 from index.records import Article, Chunk, Filters, Hit
 from index.store import ChromaStore
+from index.tokenize import terms
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,48 @@ def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordInd
         except OSError as exc:
             log.warning("cannot save the keyword index to %s (%s); it will be rebuilt next time", target, exc)
     return index
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
+
+
+def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
+    """For each distinctive name in the query (a capitalised word, not the first, that the index knows and that
+    few chunks use), the articles that mention it."""
+    found: dict[str, float] = {}
+    for match in _CAPITALISED.finditer(query):
+        if match.start() == 0 or re.search(r"[.!?]\s*$", query[: match.start()]):
+            continue  # a capital that may only start the sentence
+        for term in terms(match.group(0)):
+            if keyword.known(term):
+                found[term] = keyword.idf(term)
+    if len(found) < 2:
+        return []
+    top = max(found.values())
+    groups = []
+    for term, idf in found.items():
+        if idf >= 0.6 * top:  # a name most chunks use ("Ofsted" in stories about inspections) picks no article
+            groups.append({_article_of(chunk_id) for chunk_id, _ in keyword.search(term, keyword.size)})
+    return [g for g in groups if g]
+
+
+def _article_of(chunk_id: str) -> str:
+    return chunk_id.rsplit(":", 2)[0]  # chunk ids are "article id:content hash:number" (index.chunk)
+
+
+def _interleave(fused: list[tuple[str, float]], groups: list[set[str]]) -> list[tuple[str, float]]:
+    """Take turns between the names' articles, each in fused order, so that a query comparing two places
+    finds chunks about both; chunks of no name's article follow."""
+    queues = [[item for item in fused if _article_of(item[0]) in group] for group in groups]
+    queues.sort(key=lambda queue: fused.index(queue[0]) if queue else len(fused))
+    out: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    for turn in range(max(len(q) for q in queues)):
+        for queue in queues:
+            if turn < len(queue) and queue[turn][0] not in seen:
+                seen.add(queue[turn][0])
+                out.append(queue[turn])
+    return out + [item for item in fused if item[0] not in seen]
 
 
 class Retriever:
@@ -147,6 +191,9 @@ class Retriever:
 
         rankings = [[i for i, _ in dense], [i for i, _ in sparse]]
         fused = reciprocal_rank_fusion([r for r in rankings if r])
+        groups = _name_groups(query, keyword)
+        if len(groups) >= 2 and not set.intersection(*groups):
+            fused = _interleave(fused, groups)
         cosines = dict(dense)
         bm25 = dict(sparse)
 
@@ -154,10 +201,10 @@ class Retriever:
         wanted = [chunk_id for chunk_id, _ in fused[: k + 5]]
         found, vectors = self.store.get_chunks(wanted, with_vectors=True)
         chunks: dict[str, Chunk] = {}
-        for i, chunk in enumerate(found):
-            chunks[chunk.id] = chunk
-            if chunk.id not in cosines and vectors is not None:
-                cosines[chunk.id] = float(np.dot(vectors[i], vector))
+        for i, row in enumerate(found):
+            chunks[row.id] = row
+            if row.id not in cosines and vectors is not None:
+                cosines[row.id] = float(np.dot(vectors[i], vector))
 
         articles = self.articles([chunks[i].article_id for i in wanted if i in chunks])
         hits: list[Hit] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,6 @@ from functools import lru_cache
 from typing import Protocol
 
 from index.chunk import chunk_sentences
-from index.sentences import sentence_spans
 from index.records import Article, Hit
 from index.tokenize import STOPWORDS, normalize, stem, terms, words
 from prompts import NO_ANSWER
@@ -31,20 +31,20 @@ class ExtractiveConfig:
 
     dense_weight: float = 0.2
     chunk_weight: float = 0.0
-    keyword_weight: float = 0.0
-    sentence_weight: float = 0.4
+    keyword_weight: float = 0.05
+    sentence_weight: float = 0.3
     paragraph_weight: float = 0.1
-    type_bonus: float = 0.02
-    name_penalty: float = 0.15
-    window_weight: float = 0.0
-    rare_weight: float = 0.0
-    pair_weight: float = 0.0
+    type_bonus: float = 0.1
+    name_penalty: float = 0.2
+    rare_weight: float = 0.2  # the question's rarest words found in the sentence (idf squared)
+    pair_weight: float = 0.1  # adjacent question words found together in the sentence
     distinctive: float = 0.6  # a name this share as rare as the question's rarest grounds an article too
     context_share: float = 0.25  # of the lexical match, for the words a follow-up takes from earlier turns
-    threshold: float = 0.18  # below this best score the articles are taken not to answer
-    candidate_chunks: int = 10  # chunks retrieved for answering (the answer shows the top k)
-    grounded_chunks: int = 10  # of those, the best ones in an article naming what the question names are read
+    threshold: float = 0.26  # below this best score the articles are taken not to answer
+    candidate_chunks: int = 20  # chunks retrieved for answering (the answer shows the top k)
+    grounded_chunks: int = 15  # of those, the best ones in an article naming what the question names are read
     relative_keep: float = 0.85  # further sentences must score this share of the best one
+    spread_keep: float = 0.5  # a sentence from another article, for a question across articles, needs this share
     max_sentences: int = 3
     min_words: int = 4
 
@@ -66,13 +66,13 @@ _NUMBER_Q = re.compile(
     r"total|sum|costs?|salary|salaries|budget|per ?cent|rate|average)\b|\bwhat (?:[\w'’-]+ ){0,2}figure\b",
     re.I,
 )
-_NUMBER_A = re.compile(
-    r"(?<![\w-])\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"dozens?|hundreds?|thousands?|half|third|quarter|twice|double|treble|per cent|percent|million|billion)\b",
-    re.I,
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"dozens?|hundreds?|thousands?|half|third|quarter|twice|double|treble|per cent|percent|million|billion"
 )
-_NUMBER_WORD = re.compile(_NUMBER_A.pattern.replace("(?<![\\w-])\\d", "\\d"), re.I)
-# "How much" about money wants a sum; a count or a date in the sentence is a weaker fit.
+_NUMBER_A = re.compile(rf"(?<![\w-])\d|\b(?:{_NUMBER_WORDS})\b", re.I)
+_NUMBER_WORD = re.compile(rf"\d.*|{_NUMBER_WORDS}", re.I)  # one token that is a number
+# "How much" about money wants a sum: a bare count or a date does not answer it.
 _MONEY_Q = re.compile(
     r"\b(?:spen[dt]|spending|costs?|paid|pay|paying|budgets?|fund(?:s|ing|ed)?|invest\w*|salar(?:y|ies)|prices?|"
     r"fees?|money|worth|earns?|earning|charg\w*)\b",
@@ -110,6 +110,13 @@ _THING_Q = re.compile(
     r"body|authority|agency|department|service|team|outlet|publication|group)\b(?!s)",
     re.I,
 )
+# Questions that ask across stories: a comparison, or several councils, reports or sides.
+_ACROSS_Q = re.compile(
+    r"\b(?:compare[sd]?|comparison|compared|both|each|between|respectively|versus|vs|differ\w*|"
+    r"(?:which|what|two|these|the|all) (?:[\w'’-]+ ){0,2}(?:councils|authorities|stories|articles|reports|outlets|"
+    r"newspapers|organi[sz]ations|areas|places))\b",
+    re.I,
+)
 _WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
 _QUOTE_Q = re.compile(r"\bwhat (?:did|does|do|has|have)\b.*\b(?:say|said|tell|told|claim|warn|admit|add)\b", re.I)
 _NAME_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+|\b[A-Z]{2,}\b")
@@ -129,6 +136,19 @@ def _fresh_names(question_terms: set[str], sentence: str) -> list[tuple[int, lis
 def _new_name(question_terms: set[str], sentence: str) -> bool:
     """A run of two or more capitalised words in the sentence that the question does not already name."""
     return any(len(fresh) >= 2 for _, fresh in _fresh_names(question_terms, sentence))
+
+
+def _other_thing(question: str, sentence: str) -> bool:
+    """A name in the sentence other than the question's ("Essex County Council" for "which council ... as
+    Worcestershire's partner"; "Worcestershire County Council" is only the question's own name again)."""
+    named = {stem(w) for name in proper_names(question) for w in words(name)}
+    question_terms = set(terms(question, keep_stopwords=True))
+    for match in _NAME_RUN.finditer(sentence):
+        run = words(match.group(0))
+        fresh = [w for w in run if stem(w) not in question_terms and w not in STOPWORDS]
+        if fresh and not any(stem(w) in named for w in run) and (len(fresh) >= 2 or match.group(0).isupper()):
+            return True
+    return False
 
 
 def _person_fit(question: str, sentence: str, common: frozenset[str]) -> float:
@@ -151,7 +171,7 @@ def _person_fit(question: str, sentence: str, common: frozenset[str]) -> float:
 def _counts(focus: set[str], sentence: str, reach: int = 3) -> bool:
     """A number within `reach` words of what the question counts ("40 newly qualified social workers")."""
     tokens = words(sentence)
-    numbers = [i for i, w in enumerate(tokens) if _NUMBER_WORD.fullmatch(w) or w[:1].isdigit()]
+    numbers = [i for i, w in enumerate(tokens) if _NUMBER_WORD.fullmatch(w)]
     near = [i for i, w in enumerate(tokens) if stem(w) in focus]
     return any(abs(i - j) <= reach for i in numbers for j in near)
 
@@ -165,7 +185,7 @@ def _number_fit(question: str, sentence: str) -> float:
         return 1.0 if _MONEY_A.search(sentence) else -1.0
     counted = _HOW_MANY.search(question)
     if counted:
-        focus = {t for t in terms(counted.group(1))}
+        focus = set(terms(counted.group(1)))
         return 1.0 if focus and _counts(focus, sentence) else 0.5
     return 1.0
 
@@ -188,7 +208,7 @@ def _type_fit(question: str, sentence: str, common: frozenset[str] = frozenset()
     if _NAME_Q.search(question):
         return _person_fit(question, sentence, common)
     if _THING_Q.search(question):
-        return 1.0 if _fresh_names(set(terms(question, keep_stopwords=True)), sentence) else -1.0
+        return 1.0 if _other_thing(question, sentence) else -1.0
     if _WHO_Q.search(question):
         return 0.5 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else 0.0
     if _QUOTE_Q.search(question):
@@ -284,12 +304,18 @@ def extractive_answer(
             continue
         chosen.append(candidate)
     # A question naming several things (two councils to compare) gets a sentence about each, if one is good enough.
+    floor = config.spread_keep * best.score
     for i in range(len(best.names)):
         if any(c.names[i] for c in chosen):
             continue
-        other = next((c for c in candidates if c.names[i] and c.score >= config.threshold), None)
+        other = next((c for c in candidates if c.names[i] and c.score >= floor), None)
         if other is not None and len(chosen) < config.max_sentences + 1:
             chosen.append(other)
+    # One asking across the articles ("which councils", "compare") gets a sentence from a second article.
+    if _ACROSS_Q.search(question) and len({c.article.id for c in chosen}) < 2:
+        other = next((c for c in candidates if c.article.id != best.article.id and c.score >= floor), None)
+        if other is not None:
+            chosen = [*chosen[: config.max_sentences - 1], other]
 
     citations = tuple(
         Citation(
@@ -321,30 +347,13 @@ def _weights(question_terms: list[str], skip: set[str], stats: CorpusStats, powe
 def _pairs(question_terms: list[str], skip: set[str]) -> set[tuple[str, str]]:
     """Adjacent content terms of the question ("agency staff", "social worker"): phrases to find together."""
     kept = [t for t in question_terms if t not in skip]
-    return set(zip(kept, kept[1:], strict=False))
+    return set(itertools.pairwise(kept))
 
 
 @lru_cache(maxsize=8192)
 def _text_pairs(text: str) -> frozenset[tuple[str, str]]:
     found = terms(text)
-    return frozenset(zip(found, found[1:], strict=False))
-
-
-@lru_cache(maxsize=4096)
-def _paragraph_sentences(paragraph: str) -> tuple[str, ...]:
-    return tuple(paragraph[s:e] for s, e in sentence_spans(paragraph))
-
-
-def _window(article: Article, number: int, quote: str) -> frozenset[str]:
-    """The terms of the sentence and the ones either side of it (across a paragraph break too): a quote's
-    speaker or subject is often named in the sentence before it."""
-    sentences = [(n, s) for n in (number - 1, number, number + 1) if 1 <= n <= len(article.paragraphs)
-                 for s in _paragraph_sentences(article.paragraphs[n - 1])]
-    at = next((i for i, (n, s) in enumerate(sentences) if n == number and quote in s), None)
-    if at is None:
-        return _text_terms(quote)
-    near = [s for _, s in sentences[max(at - 1, 0) : at + 2]]
-    return frozenset().union(*(_text_terms(s) for s in near))
+    return frozenset(itertools.pairwise(found))
 
 
 def _eligible(features: dict[str, float]) -> bool:
@@ -373,7 +382,6 @@ def candidates_for(
     context = _weights(context_terms, entities, stats)
     rare = _weights(own_terms, entities, stats, power=2.0)
     pairs = _pairs(own_terms, entities)
-    top_own = max(own.values(), default=0.0) or 1.0
     share = config.context_share if context else 0.0
 
     def lexical(have: frozenset[str]) -> float:
@@ -398,7 +406,8 @@ def candidates_for(
             continue
         article_terms = _article_terms(article)
         named = [all(t in article_terms for t in phrase) for phrase in phrases]
-        if phrases and not any(n and w >= config.distinctive * top_name for n, w in zip(named, name_weight, strict=True)):
+        distinctive = [n and w >= config.distinctive * top_name for n, w in zip(named, name_weight, strict=True)]
+        if phrases and not any(distinctive):
             continue  # the article lacks the question's distinctive names (a widely used one alone does not ground it)
         read += 1
         missing = sum(w for n, w in zip(named, name_weight, strict=True) if not n)
@@ -409,14 +418,11 @@ def candidates_for(
                 continue
             seen.add(key)
             have = _text_terms(quote)
-            window = _window(article, number, quote)
             features = {
                 "chunk_cos": max(hit.dense or 0.0, 0.0),
                 "keyword": (hit.keyword or 0.0) / top_keyword,
                 "lex_sentence": lexical(have),
                 "lex_paragraph": lexical(_text_terms(article.paragraphs[number - 1])),
-                "lex_window": lexical(window),
-                "gap": max((w for t, w in own.items() if t not in window), default=0.0) / top_own,
                 "rare": _coverage(rare, have),
                 "pairs": len(pairs & _text_pairs(quote)) / len(pairs) if pairs else 0.0,
                 "type_fit": _type_fit(question, quote, _lowercase_words(article)),
@@ -437,7 +443,6 @@ def candidates_for(
             + config.keyword_weight * features["keyword"]
             + config.sentence_weight * features["lex_sentence"]
             + config.paragraph_weight * features["lex_paragraph"]
-            + config.window_weight * features["lex_window"]
             + config.rare_weight * features["rare"]
             + config.pair_weight * features["pairs"]
             + config.type_bonus * features["type_fit"]

@@ -284,7 +284,9 @@ class Assistant:
             self.retriever.refresh(force=True)
             return report
 
-    def ingest_uploads(self, uploads: Iterable[tuple[str, IO[bytes]]], progress: Progress | None = None) -> IngestReport:
+    def ingest_uploads(
+        self, uploads: Iterable[tuple[str, IO[bytes]]], progress: Progress | None = None
+    ) -> IngestReport:
         """Ingest uploaded files (name, content) as `qa ingest` would: the article id is the file stem, a
         NAME.meta.json uploaded alongside is its sidecar. Only the basename of a name is used; the report
         names the files as uploaded, not the temporary folder they were kept in."""

@@ -1,4 +1,4 @@
-"""The `qa` command line: ingest, ask, chat, articles, remove."""
+"""The `qa` command line: ingest, ask, chat, eval, articles, remove, serve."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", parents=[common], help="remove an article from the index")
     p.add_argument("article_id")
+
+    p = sub.add_parser("serve", parents=[common], help="serve the web chat and the HTTP API (/api, docs at /docs)")
+    p.add_argument("--host", help="address to bind (default: QA_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: QA_PORT or 7860)")
     return parser
 
 
@@ -247,6 +251,32 @@ def _cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from qa.api import create_app
+    from qa.assistant import Assistant
+    from qa.settings import Settings
+
+    settings = Settings()
+    given = {"index_dir": args.index_dir, "chroma_url": args.chroma_url, "host": args.host, "port": args.port}
+    updates = {key: value for key, value in given.items() if value is not None}
+    if updates:
+        settings = Settings.model_validate({**settings.model_dump(), **updates})
+    # create=True: an empty index is fine, articles can be added from the browser.
+    assistant = Assistant.open(settings=settings, create=True)
+    app = create_app(assistant, settings)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_token:
+        print(
+            f"warning: serving on {settings.host} without QA_API_TOKEN: anyone who can reach it can read the API",
+            file=sys.stderr,
+        )
+    print(f"Web chat: http://{settings.host}:{settings.port}/  (HTTP API docs: /docs; Ctrl-C stops)", file=sys.stderr)
+    level = ["warning", "info", "debug"][min(args.verbose, 2)]
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=level)
+    return 0
+
+
 COMMANDS = {
     "ingest": _cmd_ingest,
     "ask": _cmd_ask,
@@ -254,6 +284,7 @@ COMMANDS = {
     "eval": _cmd_eval,
     "articles": _cmd_articles,
     "remove": _cmd_remove,
+    "serve": _cmd_serve,
 }
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from index.errors import QAError
 
@@ -111,7 +111,7 @@ def _chatml_formatter(model: Any) -> Callable[[Sequence[Any]], str]:
 
     def to_prompt(messages: Sequence[Any]) -> str:
         plain = [{"role": str(m.role.value), "content": m.content or ""} for m in messages]
-        return str(formatter(messages=plain).prompt)
+        return str(formatter(messages=cast(Any, plain)).prompt)
 
     return to_prompt
 
@@ -140,7 +140,7 @@ def open_gguf(path: Path, threads: int, context: int, max_tokens: int) -> LLM:
         )
     except Exception as exc:
         raise LLMError(f"Cannot load the model {path}: {exc}") from exc
-    llm.messages_to_prompt = _chatml_formatter(llm._model)
+    llm.messages_to_prompt = cast(Any, _chatml_formatter(llm._model))
     log.info("loaded %s in %.1fs", path.name, time.perf_counter() - started)
     return LlamaIndexChat(llm, path.name)
 

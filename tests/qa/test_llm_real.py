@@ -36,7 +36,9 @@ def gguf(tmp_path_factory: pytest.TempPathFactory, real: Assistant) -> Path:
 @pytest.fixture(scope="module")
 def in_process(real: Assistant, gguf: Path) -> Assistant:
     settings = real.settings.model_copy(update={"answer_engine": "llm"})
-    llm = open_gguf(gguf, threads=settings.llm_threads, context=settings.llm_context, max_tokens=settings.llm_max_tokens)
+    llm = open_gguf(
+        gguf, threads=settings.llm_threads, context=settings.llm_context, max_tokens=settings.llm_max_tokens
+    )
     return Assistant(settings, real.store, real.embedder, llm=llm)
 
 
@@ -72,8 +74,25 @@ def server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     port = free_port()
     log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_threads", "2", "--n_ctx", "4096", "--use_mmap", "False", "--model_alias", "local"],
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            "2",
+            "--n_ctx",
+            "4096",
+            "--use_mmap",
+            "False",
+            "--model_alias",
+            "local",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
