@@ -212,8 +212,10 @@ def ingest(
             if article_id in seen:
                 continue
             origin = Path(_source_file(source))
+            # Only articles from the folders and files given: an article ingested from elsewhere (an upload,
+            # another archive) is not this run's to remove.
             inside = any(origin.resolve().is_relative_to(root) for root in resolved)
-            if inside or not origin.exists():
+            if inside:
                 removed = store.delete_article(article_id)
                 existing.pop(article_id, None)
                 reports.append(ItemReport(source, "removed", f"file is gone; {removed} chunks removed", article_id))

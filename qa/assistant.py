@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -288,26 +287,38 @@ class Assistant:
         self, uploads: Iterable[tuple[str, IO[bytes]]], progress: Progress | None = None
     ) -> IngestReport:
         """Ingest uploaded files (name, content) as `qa ingest` would: the article id is the file stem, a
-        NAME.meta.json uploaded alongside is its sidecar. Only the basename of a name is used; the report
-        names the files as uploaded, not the temporary folder they were kept in."""
+        NAME.meta.json uploaded alongside is its sidecar. Only the basename of a name is used.
+
+        Accepted files are kept in `<index_dir>/uploads/`, so the index always has the file an article came
+        from; a rejected upload leaves that folder (and the index) as it was."""
+        folder = self.settings.index_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
         rejected: list[ItemReport] = []
-        with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
-            folder = Path(tmp)
-            paths: list[Path] = []
-            for raw_name, content in uploads:
-                name = upload_name(raw_name)
-                if not name:
-                    rejected.append(ItemReport(raw_name or "(unnamed)", "rejected", "the file has no usable name"))
-                    continue
-                target = folder / name
-                if target.exists():
-                    rejected.append(ItemReport(name, "rejected", "another uploaded file has the same name"))
-                    continue
-                with target.open("wb") as out:
-                    shutil.copyfileobj(content, out)
-                if not name.lower().endswith(SIDECAR_SUFFIX):
-                    paths.append(target)
-            report = self.ingest(paths, progress=progress) if paths else IngestReport()
+        previous: dict[Path, bytes | None] = {}  # what each written path held before, to undo a rejection
+        paths: list[Path] = []
+        for raw_name, content in uploads:
+            name = upload_name(raw_name)
+            if not name:
+                rejected.append(ItemReport(raw_name or "(unnamed)", "rejected", "the file has no usable name"))
+                continue
+            target = folder / name
+            if target in previous:
+                rejected.append(ItemReport(name, "rejected", "another uploaded file has the same name"))
+                continue
+            previous[target] = target.read_bytes() if target.exists() else None
+            with target.open("wb") as out:
+                shutil.copyfileobj(content, out)
+            if not name.lower().endswith(SIDECAR_SUFFIX):
+                paths.append(target)
+        report = self.ingest(paths, progress=progress) if paths else IngestReport()
+        for item in report.items:
+            path = Path(item.source)
+            if item.status == "rejected" and path in previous:
+                before = previous[path]
+                if before is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(before)
         prefix = f"{folder}{os.sep}"
         items = [
             dataclasses.replace(item, source=item.source.replace(prefix, ""), detail=item.detail.replace(prefix, ""))
