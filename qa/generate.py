@@ -20,7 +20,7 @@ from qa.records import Answer, Citation
 log = logging.getLogger(__name__)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d+")
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
@@ -37,10 +37,11 @@ class Source:
 
 @dataclass(frozen=True)
 class GenerateConfig:
-    max_sources: int = 4  # the few best paragraphs keep the prompt (and the wait for the first token) short
+    max_sources: int = 3  # the few best paragraphs keep the prompt (and the wait for the first token) short
     max_tokens: int = 160
     timeout: float = 40.0
     min_support: float = 0.6  # share of a sentence's content words that must be in its cited paragraph(s)
+    min_support_unanswered: float = 0.8
 
 
 def choose_sources(extractive: Answer, hits: Sequence[Hit], articles: dict[str, Article], limit: int) -> list[Source]:
@@ -55,18 +56,42 @@ def choose_sources(extractive: Answer, hits: Sequence[Hit], articles: dict[str, 
     return sources
 
 
+def excerpt(text: str, question: str, max_words: int) -> str:
+    """A long paragraph cut down to its sentences that share most words with the question, in their order:
+    prompt length is what the wait for the first token grows with."""
+    if len(text.split()) <= max_words:
+        return text
+    sentences = split_sentences(text)
+    wanted = set(terms(question))
+    ranked = sorted(range(len(sentences)), key=lambda i: (-len(wanted & set(terms(sentences[i]))), i))
+    keep: set[int] = set()
+    used = 0
+    for i in ranked:
+        size = len(sentences[i].split())
+        if keep and used + size > max_words:
+            continue
+        keep.add(i)
+        used += size
+    parts, previous = [], -1
+    for i in sorted(keep):
+        parts.append(("… " if i != previous + 1 else "") + sentences[i])
+        previous = i
+    return " ".join(parts) + (" …" if previous != len(sentences) - 1 else "")
+
+
 def _as_data(text: str) -> str:
     """Source text cannot close its own <source> element or open another."""
     return re.sub(r"</?\s*source", lambda m: m.group(0).replace("<", "‹"), text, flags=re.I)
 
 
-def answer_messages(question: str, sources: Sequence[Source]) -> tuple[str, str]:
+def answer_messages(question: str, sources: Sequence[Source], max_words: int = 60) -> tuple[str, str]:
     """(system, user): fixed instructions first, so a backend can reuse its prompt cache across questions."""
     blocks = []
     for s in sources:
         about = ", ".join(x for x in (s.article.outlet, s.article.date) if x)
         header = f'<source id="{s.n}" title="{_as_data(s.article.title)}"' + (f' about="{about}"' if about else "")
-        blocks.append(f'{header} paragraph="{s.paragraph}">\n{_as_data(s.text)}\n</source>')
+        body = _as_data(excerpt(s.text, question, max_words))
+        blocks.append(f'{header} paragraph="{s.paragraph}">\n{body}\n</source>')
     system = prompts.load("answer").format(no_answer=prompts.NO_ANSWER)
     user = prompts.load("answer_user").format(sources="\n".join(blocks), question=question, no_answer=prompts.NO_ANSWER)
     return system, user
@@ -92,29 +117,35 @@ def rewrite_query(llm: LLM, question: str, history: Sequence[dict[str, str]], ti
 
 
 def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+    """Runs of digits: "7:30" and "7.30", "£1,500" and "£1500" differ in writing, not in fact."""
+    return set(_NUMBER.findall(text.replace(",", "")))
 
 
 def _names(text: str) -> set[str]:
     return {stem(w) for match in _CAPITALISED.findall(text) for w in words(match) if w not in STOPWORDS}
 
 
-def support(sentence: str, sources: Sequence[Source], min_support: float) -> tuple[bool, str]:
+def support(sentence: str, sources: Sequence[Source], min_support: float, question: str = "") -> tuple[bool, str]:
     """Is every claim of `sentence` in the cited paragraphs? Numbers and names must all be there; most of the
-    other content words too. Returns (supported, why not)."""
+    other content words too (restating the question is not a claim), and it must say something the question
+    did not. Returns (supported, why not)."""
     text = " ".join(s.text for s in sources)
-    context = " ".join([text, *(s.article.title for s in sources)])
     missing_numbers = _numbers(sentence) - _numbers(text)
     if missing_numbers:
         return False, f"number(s) not in the cited paragraph: {', '.join(sorted(missing_numbers))}"
-    have = set(terms(context, keep_stopwords=True))
-    missing_names = {n for n in _names(sentence) if n not in have}
+    # Names may come from anywhere in the cited article (who is speaking is often named paragraphs earlier).
+    whole = " ".join(part for s in sources for part in (s.article.title, s.article.outlet or "", *s.article.paragraphs))
+    missing_names = {n for n in _names(sentence) if n not in set(terms(whole, keep_stopwords=True))}
     if missing_names:
         return False, "name(s) not in the cited article"
+    cited = set(terms(" ".join([text, *(s.article.title for s in sources)]), keep_stopwords=True))
+    asked = set(terms(question))
     content = set(terms(sentence))
     if not content:
         return False, "no content"
-    share = len(content & have) / len(content)
+    if not (content - asked) & cited:
+        return False, "says nothing from the cited paragraph that the question did not already say"
+    share = len(content & (cited | asked)) / len(content)
     return share >= min_support, f"only {share:.0%} of its words are in the cited paragraph"
 
 
@@ -138,7 +169,9 @@ def check(
     by_number = {s.n: s for s in sources}
     kept: list[tuple[str, list[Source]]] = []
     dropped: list[dict[str, str]] = []
-    for sentence in split_sentences(" ".join(text.split())):
+    # "… 18. [1]" puts the marker after the full stop: move it before, so it stays with its sentence.
+    text = re.sub(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+)", r"\2\1", " ".join(text.split()))
+    for sentence in split_sentences(text):
         cited: list[int] = []
         for group in _MARKER.findall(sentence):
             cited.extend(int(n) for n in re.split(r"\s*[,;–-]\s*", group) if n.isdigit())
@@ -150,7 +183,7 @@ def check(
         if not valid:
             dropped.append({"sentence": plain, "reason": "no citation of a given source"})
             continue
-        ok, why = support(plain, valid, min_support)
+        ok, why = support(plain, valid, min_support, question)
         if not ok:
             dropped.append({"sentence": plain, "reason": why})
             continue
@@ -210,7 +243,9 @@ def generate(
         log.warning("LLM answer failed: %s", exc)
         yield replace(extractive, fallback=f"language model error: {exc}")
         return
-    answer, dropped, reason = check(question, "".join(pieces), sources, extractive.hits, config.min_support)
+    # When the extractive engine found no sentence that answers, the model must stay closer to its sources.
+    min_support = config.min_support if not extractive.abstained else config.min_support_unanswered
+    answer, dropped, reason = check(question, "".join(pieces), sources, extractive.hits, min_support)
     if answer is None:
         yield replace(extractive, fallback=reason, dropped=tuple(dropped))
         return
