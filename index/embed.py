@@ -138,3 +138,11 @@ class HashingEmbedder:
             else:
                 out[row, 0] = 1.0  # chroma rejects zero vectors under cosine distance
         return out
+
+
+def embedder_for(model: str) -> Embedder:
+    """The embedder a model setting names: "hashing" is the word-hashing fake (tests, smoke runs), anything
+    else a sentence-transformers model (the bundled name or a local folder)."""
+    if model == "hashing":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(model)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,7 +68,8 @@ class KeywordIndex:
     def save(self, directory: Path) -> None:
         """Write to `directory` atomically (a sibling temp folder renamed into place)."""
         directory = Path(directory)
-        temp = directory.with_name(directory.name + ".tmp")
+        # Several API workers may save the same generation at once: each writes its own folder.
+        temp = directory.with_name(f"{directory.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         shutil.rmtree(temp, ignore_errors=True)
         temp.mkdir(parents=True)
         if self.ids:
@@ -82,8 +85,10 @@ class KeywordIndex:
                 }
             )
         )
-        shutil.rmtree(directory, ignore_errors=True)
-        temp.rename(directory)
+        try:
+            temp.rename(directory)
+        except OSError:  # another process saved it first; theirs is the same index
+            shutil.rmtree(temp, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex:

@@ -48,6 +48,7 @@ def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordInd
                 return index
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("keyword index cache at %s is unreadable (%s); rebuilding", target, exc)
+            shutil.rmtree(target, ignore_errors=True)
     started = time.perf_counter()
     index = build_keyword_index(store, generation)
     log.info("built keyword index over %d chunks in %.1fs", index.size, time.perf_counter() - started)
@@ -55,7 +56,7 @@ def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordInd
         try:
             index.save(target)
             for old in cache_dir.iterdir():
-                if old.name != generation:
+                if old.name != generation and not old.name.endswith(".tmp"):
                     shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             log.warning("cannot save the keyword index to %s (%s); it will be rebuilt next time", target, exc)

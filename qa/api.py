@@ -149,8 +149,7 @@ _bearer = HTTPBearer(auto_error=False, description="The server's QA_API_TOKEN, w
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut}
-    for status in (400, 401, 403, 404, 413, 422, 500, 503)
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 422, 500, 503)
 }
 
 
@@ -160,7 +159,7 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
     api = FastAPIOffline(
         title="newsroom-qa",
         description="Answers about news articles, quoting the sentences they rest on and citing article and "
-        "paragraph, or abstaining (\"The articles don't say.\").",
+        'paragraph, or abstaining ("The articles don\'t say.").',
         version="1",
         redoc_url=None,
         static_url="/api-docs-static",
@@ -193,8 +192,9 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
         # Reads may be open on a trusted machine, but changing the index over HTTP always takes a token.
         if settings.api_token is None:
             raise StarletteHTTPException(
-                403, "Adding or removing articles over the API is off: start the server with QA_API_TOKEN set "
-                "and send 'Authorization: Bearer <token>'"
+                403,
+                "Adding or removing articles over the API is off: start the server with QA_API_TOKEN set "
+                "and send 'Authorization: Bearer <token>'",
             )
         check_token(credentials)
 
@@ -270,9 +270,7 @@ def create_app(assistant: Assistant, settings: Settings) -> FastAPI:
         """Index size, embedding model and answer engine; 503 when the vector store is unreachable."""
         return {"status": "ok", **assistant.health()}
 
-    @api.api_route(
-        "/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-    )
+    @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def unknown_route(request: Request) -> JSONResponse:
         # Without this, unknown /api paths would fall through to the web chat mounted at /.
         return JSONResponse(
@@ -362,3 +360,12 @@ def _install_error_handlers(api: FastAPI, max_upload_bytes: int) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", INTERNAL_MESSAGE), status_code=500)
+
+
+def app_from_env() -> FastAPI:
+    """The app as each `qa serve --workers N` process builds it: settings from the QA_* environment."""
+    from qa.cli import set_offline_env
+
+    set_offline_env()
+    settings = Settings()
+    return create_app(Assistant.open(settings=settings, create=True), settings)

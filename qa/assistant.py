@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from index.embed import Embedder, SentenceTransformerEmbedder
+from index.embed import Embedder, embedder_for
 from index.ingest import IngestReport, ItemReport, Progress, ingest
 from index.parse import SIDECAR_SUFFIX
 from index.records import Article, Filters
@@ -132,7 +132,7 @@ class Assistant:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model)
+        embedder = embedder or embedder_for(settings.embedding_model)
         store = ChromaStore.connect(
             name=settings.collection,
             path=None if settings.chroma_url else settings.index_dir,

@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve the web chat and the HTTP API (/api, docs at /docs)")
     p.add_argument("--host", help="address to bind (default: QA_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: QA_PORT or 7860)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (needs --chroma-url; default 1)")
     return parser
 
 
@@ -256,6 +257,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from qa.api import create_app
     from qa.assistant import Assistant
+    from qa.errors import QAError
     from qa.settings import Settings
 
     settings = Settings()
@@ -263,6 +265,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     updates = {key: value for key, value in given.items() if value is not None}
     if updates:
         settings = Settings.model_validate({**settings.model_dump(), **updates})
+    level = ["warning", "info", "debug"][min(args.verbose, 2)]
+    if args.workers > 1:
+        if not settings.chroma_url:
+            raise QAError(
+                "Several workers need a shared vector store: start `chroma run --path DIR --host 127.0.0.1 "
+                "--port 8000` and pass --chroma-url http://127.0.0.1:8000 (or set QA_CHROMA_URL)"
+            )
+        # Each worker process builds its own Assistant from the environment, all over the same chroma server.
+        for key, value in {"index_dir": settings.index_dir, "chroma_url": settings.chroma_url}.items():
+            os.environ[f"QA_{key.upper()}"] = str(value)
+        print(f"Web chat: http://{settings.host}:{settings.port}/ with {args.workers} workers", file=sys.stderr)
+        uvicorn.run(
+            "qa.api:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=level,
+        )
+        return 0
     # create=True: an empty index is fine, articles can be added from the browser.
     assistant = Assistant.open(settings=settings, create=True)
     app = create_app(assistant, settings)
@@ -272,7 +294,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"Web chat: http://{settings.host}:{settings.port}/  (HTTP API docs: /docs; Ctrl-C stops)", file=sys.stderr)
-    level = ["warning", "info", "debug"][min(args.verbose, 2)]
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=level)
     return 0
 

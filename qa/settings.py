@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a chroma server; overrides index_dir.")
     collection: str = Field("news", min_length=3, description="Prefix of the chroma collections.")
     embedding_model: str = Field(
-        "all-MiniLM-L6-v2", description="'all-MiniLM-L6-v2' (bundled) or a local sentence-transformers folder."
+        "all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (bundled), a local sentence-transformers folder, or 'hashing' (test fake).",
     )
     k: int = Field(5, ge=1, le=50, description="Chunks retrieved per question.")
     retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"

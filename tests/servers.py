@@ -52,3 +52,38 @@ def chroma_server(path: Path, port: int | None = None) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+class Process:
+    """A server process on 127.0.0.1 that a test can stop and start again on the same port."""
+
+    def __init__(self, command: list[str], ready_url: str, log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.command = command
+        self.ready_url = ready_url
+        self.log_path = log_path
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120.0) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        log.close()
+        wait_for(self.ready_url, timeout=timeout, process=self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def chroma_process(path: Path, port: int) -> Process:
+    return Process(
+        [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        f"http://127.0.0.1:{port}/api/v2/heartbeat",
+        path.parent / f"chroma-{port}.log",
+    )
