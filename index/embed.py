@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+SMALL_BATCH = 8  # up to this many texts are embedded without torch, when the model allows it
 
 
 class Embedder(Protocol):
@@ -71,6 +72,8 @@ class SentenceTransformerEmbedder:
         self._name = f"{label}@{model_fingerprint(self._path)}"
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
+        self._small: NumpyBert | None = None
+        self._small_ok = NumpyBert.supports(self._path)
         self._lock = threading.Lock()
 
     @property
@@ -79,6 +82,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
+        if self._model is None and self._small_ok:
+            return int(self.embed(["dimension"]).shape[1])
         return int(self._load().get_embedding_dimension() or 0)
 
     def _load(self) -> SentenceTransformer:
@@ -100,6 +105,13 @@ class SentenceTransformerEmbedder:
         self._load()
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if 0 < len(texts) <= SMALL_BATCH and self._small_ok:
+            # A question or two: the numpy pass is as quick as torch's and spares the 8-second torch import.
+            if self._small is None:
+                with self._lock:
+                    if self._small is None:
+                        self._small = NumpyBert(self._path)
+            return self._small.embed(texts)
         model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -111,6 +123,115 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class NumpyBert:
+    """The forward pass of a BERT sentence-transformers model (mean pooling, normalised) in numpy.
+
+    Why: importing torch and sentence-transformers takes about 8 seconds here, which would be most of a
+    server's start-up; a question is one short text, which numpy encodes in milliseconds. Ingest still uses
+    sentence-transformers. tests/index/test_embed.py checks both give the same vectors.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import json
+
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((path / "config.json").read_text())
+        max_length = json.loads((path / "sentence_bert_config.json").read_text()).get("max_seq_length", 256)
+        self._heads = int(config["num_attention_heads"])
+        self._layers = int(config["num_hidden_layers"])
+        self._eps = float(config.get("layer_norm_eps", 1e-12))
+        weights = load_file(str(path / "model.safetensors"))
+        # Dense weights stored transposed and contiguous: x @ W.T on a transposed view misses the BLAS fast path.
+        self._w = {
+            k: np.ascontiguousarray(
+                v.T if k.endswith(".weight") and v.ndim == 2 and "embeddings" not in k else v, dtype=np.float32
+            )
+            for k, v in weights.items()
+        }
+        # Query, key and value projections in one matrix: one matmul instead of three per layer.
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}.attention.self."
+            self._w[p + "qkv.weight"] = np.ascontiguousarray(
+                np.concatenate([self._w[p + n + ".weight"] for n in ("query", "key", "value")], axis=1)
+            )
+            self._w[p + "qkv.bias"] = np.concatenate([self._w[p + n + ".bias"] for n in ("query", "key", "value")])
+        self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=int(max_length))
+        self._tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
+
+    @staticmethod
+    def supports(path: Path) -> bool:
+        """A BERT encoder with mean pooling then normalisation, its weights in safetensors: what this mirrors."""
+        import json
+
+        try:
+            config = json.loads((path / "config.json").read_text())
+            modules = [m["type"].rsplit(".", 1)[-1] for m in json.loads((path / "modules.json").read_text())]
+            pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        except (OSError, ValueError, KeyError):
+            return False
+        return (
+            config.get("model_type") == "bert"
+            and config.get("hidden_act") == "gelu"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and modules == ["Transformer", "Pooling", "Normalize"]
+            and pooling.get("pooling_mode_mean_tokens") is True
+            and not any(
+                v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+            )
+            and (path / "model.safetensors").exists()
+            and (path / "tokenizer.json").exists()
+        )
+
+    def _norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self._eps) * self._w[prefix + ".weight"] + self._w[prefix + ".bias"]
+
+    def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        weight = self._w[prefix + ".weight"]
+        flat = x.reshape(-1, x.shape[-1]) @ weight + self._w[prefix + ".bias"]
+        return flat.reshape(*x.shape[:-1], weight.shape[1])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from scipy.special import erf
+
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        w = self._w
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][np.arange(ids.shape[1])][None, :, :]
+            + w["embeddings.token_type_embeddings.weight"][types]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        batch, length, hidden = x.shape
+        head = hidden // self._heads
+        blocked = (1.0 - mask)[:, None, None, :] * -1e9
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}."
+
+            def split(t: np.ndarray) -> np.ndarray:
+                return t.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
+
+            q, k, v = (split(part) for part in np.split(self._dense(x, p + "attention.self.qkv"), 3, axis=-1))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+            x = self._norm(self._dense(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+            inner = self._dense(x, p + "intermediate.dense")
+            inner = 0.5 * inner * (1.0 + erf(inner / np.sqrt(2.0)))
+            x = self._norm(self._dense(inner, p + "output.dense") + x, p + "output.LayerNorm")
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 class HashingEmbedder:

@@ -38,3 +38,28 @@ def test_real_model_embeds_offline() -> None:
     assert vectors.shape == (3, 384)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
     assert embedder.name.startswith("all-MiniLM-L6-v2@")
+
+
+@pytest.mark.slow
+def test_numpy_query_encoder_matches_sentence_transformers() -> None:
+    from index.embed import NumpyBert
+
+    path = resolve_model_path(DEFAULT_MODEL)
+    assert NumpyBert.supports(path)
+    texts = [
+        "How many cases did one Worcestershire social worker have?",
+        "Who?",
+        "The council’s £24m plan – “a start”, said the leader. " * 30,  # longer than the 256-token limit
+    ]
+    fast = NumpyBert(path).embed(texts)
+    embedder = SentenceTransformerEmbedder()
+    embedder.load()
+    reference = embedder.embed(texts)
+    assert np.abs(fast - reference).max() < 1e-4
+
+
+def test_numpy_encoder_refuses_models_it_does_not_mirror(tmp_path: Path) -> None:
+    from index.embed import NumpyBert
+
+    (tmp_path / "config.json").write_text('{"model_type": "roberta", "hidden_act": "gelu"}')
+    assert not NumpyBert.supports(tmp_path)
