@@ -1,10 +1,12 @@
-"""Benchmark: ingest throughput and warm query latency, over the bundled articles and the first N Reuters stories.
+"""Benchmark: ingest throughput, start-up and warm query latency, over the bundled articles and the first N Reuters
+stories, beside the plain LlamaIndex pipeline a user would write (VectorStoreIndex over chroma, the same
+embedding model, the default SentenceSplitter).
 
 Prints figures; asserts nothing. The Reuters corpus (research-use licence) is read from ../shared, never copied
 into the repository: the subset is written to a temporary directory.
 
-    .venv/bin/python bench/bench.py                       # bundled + 2,000 Reuters stories
-    .venv/bin/python bench/bench.py --stories 500 --queries 50
+    .venv/bin/python bench/bench.py                                  # bundled + 2,000 stories
+    .venv/bin/python bench/bench.py --stories 2000,19043 --baseline  # the README's table (about an hour)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +29,7 @@ from qa.cli import set_offline_env  # noqa: E402
 
 set_offline_env()
 
+from index.chunk import chunk_article, chunk_sentences  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.evaluate import load_cases  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -53,82 +57,180 @@ def reuters_subset(n: int, folder: Path) -> tuple[Path, list[str]]:
     return path, titles
 
 
-def measure(name: str, paths: list[Path], queries: list[str], workdir: Path) -> dict[str, object]:
-    settings = Settings(index_dir=workdir / name)
-    assistant = Assistant.open(settings=settings, create=True)
-    assistant.embedder.embed(["warm up the model"])  # loading the model is start-up, not ingest
+def startup_seconds(code: str) -> float:
+    """Wall time of a fresh process that runs `code` (which ends by answering one question)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def ours(name: str, paths: list[Path], queries: list[str], workdir: Path) -> dict[str, object]:
+    index_dir = workdir / name
+    assistant = Assistant.open(settings=Settings(index_dir=index_dir), create=True)
+    assistant.embedder.embed(["load the model"] * 9)  # loading the model is start-up, not ingest
     started = time.perf_counter()
     report = assistant.ingest(paths)
     ingest_seconds = time.perf_counter() - started
     infos = assistant.articles()
     paragraphs = sum(info.paragraphs for info in infos)
-    _, chunks = assistant.store.counts()
+    articles, chunks = assistant.store.counts()
 
-    # Raw model throughput on the same texts the ingest embedded (its sentences), for comparison.
-    texts = []
-    for info in infos[:300]:
-        texts.extend(assistant.article(info.id).paragraphs)
+    # The model's own speed on the texts ingest embedded (the sentences of a sample of articles).
+    sample = [assistant.article(info.id) for info in random.Random(1).sample(infos, min(400, len(infos)))]
+    texts = [text for a in sample for c in chunk_article(a) for _, text in chunk_sentences(c)]
     started = time.perf_counter()
     assistant.embedder.embed(texts)
-    raw_paragraphs_per_s = len(texts) / (time.perf_counter() - started)
+    raw_seconds = time.perf_counter() - started
+    raw_paragraphs_per_s = sum(len(a.paragraphs) for a in sample) / raw_seconds
 
     for question in queries[:5]:
-        assistant.ask(question)  # warm caches and the keyword index
-    latencies = []
-    abstained = 0
+        assistant.ask(question)  # warm
+    latencies, abstained = [], 0
     for question in queries:
         started = time.perf_counter()
-        answer = assistant.ask(question)
+        abstained += assistant.ask(question).abstained
         latencies.append(1000 * (time.perf_counter() - started))
-        abstained += answer.abstained
+    start_up = startup_seconds(
+        "from qa.cli import set_offline_env; set_offline_env()\n"
+        "from qa.assistant import Assistant\n"
+        f"Assistant.open(index_dir={str(index_dir)!r}).ask({queries[0]!r})"
+    )
     return {
+        "pipeline": "newsroom-qa",
         "corpus": name,
-        "articles": len(infos),
+        "articles": articles,
         "paragraphs": paragraphs,
         "chunks": chunks,
         "rejected": report.counts["rejected"],
         "ingest_seconds": round(ingest_seconds, 1),
         "ingest_paragraphs_per_s": round(paragraphs / ingest_seconds, 1),
         "raw_encode_paragraphs_per_s": round(raw_paragraphs_per_s, 1),
-        "queries": len(queries),
+        "ingest_share_of_raw": round(paragraphs / ingest_seconds / raw_paragraphs_per_s, 2),
         "query_p50_ms": round(percentile(latencies, 50), 1),
         "query_p95_ms": round(percentile(latencies, 95), 1),
-        "abstained": abstained,
+        "startup_to_first_answer_s": round(start_up, 1),
+        "abstained": f"{abstained}/{len(queries)}",
+    }
+
+
+def baseline(
+    name: str, jsonl: Path | None, folder: Path | None, queries: list[str], workdir: Path
+) -> dict[str, object]:
+    """What a user would write with LlamaIndex: documents, default SentenceSplitter, VectorStoreIndex on chroma."""
+    import chromadb
+    from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from index.embed import resolve_model_path
+
+    model = str(resolve_model_path("all-MiniLM-L6-v2"))
+    path = workdir / f"{name}-llamaindex"
+    embed = HuggingFaceEmbedding(model_name=model, device="cpu")
+    embed.get_text_embedding("load the model")
+    documents = []
+    if jsonl is not None:
+        with jsonl.open(encoding="utf-8") as handle:
+            for line in handle:
+                story = json.loads(line)
+                documents.append(Document(text="\n\n".join(story["paragraphs"]), metadata={"id": story["id"]}))
+    elif folder is not None:
+        documents = [
+            Document(text=p.read_text(encoding="utf-8"), metadata={"id": p.stem}) for p in sorted(folder.glob("*.txt"))
+        ]
+    client = chromadb.PersistentClient(path=str(path))
+    collection = client.get_or_create_collection("baseline", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    started = time.perf_counter()
+    index = VectorStoreIndex.from_documents(
+        documents, storage_context=storage, embed_model=embed, transformations=[SentenceSplitter()]
+    )
+    ingest_seconds = time.perf_counter() - started
+    paragraphs = sum(d.text.count("\n\n") + 1 for d in documents)
+    retriever = index.as_retriever(similarity_top_k=5)
+    for question in queries[:5]:
+        retriever.retrieve(question)
+    latencies = []
+    for question in queries:
+        started = time.perf_counter()
+        retriever.retrieve(question)
+        latencies.append(1000 * (time.perf_counter() - started))
+    start_up = startup_seconds(
+        "import chromadb\n"
+        "from llama_index.core import VectorStoreIndex\n"
+        "from llama_index.embeddings.huggingface import HuggingFaceEmbedding\n"
+        "from llama_index.vector_stores.chroma import ChromaVectorStore\n"
+        f"c = chromadb.PersistentClient(path={str(path)!r}).get_collection('baseline')\n"
+        f"index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=c), "
+        f"embed_model=HuggingFaceEmbedding(model_name={model!r}, device='cpu'))\n"
+        f"index.as_retriever(similarity_top_k=5).retrieve({queries[0]!r})"
+    )
+    return {
+        "pipeline": "LlamaIndex VectorStoreIndex",
+        "corpus": name,
+        "articles": len(documents),
+        "paragraphs": paragraphs,
+        "chunks": collection.count(),
+        "ingest_seconds": round(ingest_seconds, 1),
+        "ingest_paragraphs_per_s": round(paragraphs / ingest_seconds, 1),
+        "query_p50_ms": round(percentile(latencies, 50), 1),
+        "query_p95_ms": round(percentile(latencies, 95), 1),
+        "startup_to_first_answer_s": round(start_up, 1),
+        "note": "retrieval only: no answer, no citations, no abstention",
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stories", type=int, default=2000, help="Reuters stories to index (0 to skip)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--stories", default="2000", help="comma-separated Reuters subset sizes (0 to skip)")
     parser.add_argument("--queries", type=int, default=100, help="queries per corpus")
-    parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--baseline", action="store_true", help="also measure the plain LlamaIndex pipeline")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "results.json")
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}", flush=True)
 
-    results = []
+    results: list[dict[str, object]] = []
+
+    def record(row: dict[str, object]) -> None:
+        results.append(row)
+        print(json.dumps(row), flush=True)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         workdir = Path(tmp)
         questions = [case.question for case in load_cases(ROOT / "eval" / "questions.jsonl").cases]
-        results.append(measure("bundled", [ROOT / "data" / "articles"], questions[: args.queries], workdir))
-        print(json.dumps(results[-1]), flush=True)
-        if args.stories and REUTERS.exists():
-            path, titles = reuters_subset(args.stories, workdir)
+        bundled = ROOT / "data" / "articles"
+        record(ours("bundled", [bundled], questions[: args.queries], workdir))
+        if args.baseline:
+            record(baseline("bundled", None, bundled, questions[: args.queries], workdir))
+        for size in [int(s) for s in args.stories.split(",") if s.strip() and int(s) > 0]:
+            if not REUTERS.exists():
+                print(f"skipping Reuters: {REUTERS} not found")
+                break
+            path, titles = reuters_subset(size, workdir)
             random.Random(0).shuffle(titles)
             queries = [title.capitalize() + "?" for title in titles[: args.queries]]
-            results.append(measure(f"reuters-{args.stories}", [path], queries, workdir))
-            print(json.dumps(results[-1]), flush=True)
-        elif args.stories:
-            print(f"skipping Reuters: {REUTERS} not found")
+            record(ours(f"reuters-{size}", [path], queries, workdir))
+            if args.baseline:
+                record(baseline(f"reuters-{size}", path, None, queries, workdir))
 
     print()
-    header = ["corpus", "articles", "paragraphs", "ingest_paragraphs_per_s", "raw_encode_paragraphs_per_s",
-              "query_p50_ms", "query_p95_ms"]
+    header = [
+        "pipeline",
+        "corpus",
+        "articles",
+        "paragraphs",
+        "ingest_paragraphs_per_s",
+        "raw_encode_paragraphs_per_s",
+        "query_p50_ms",
+        "query_p95_ms",
+        "startup_to_first_answer_s",
+    ]
     print(" | ".join(header))
     for row in results:
-        print(" | ".join(str(row[h]) for h in header))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+        print(" | ".join(str(row.get(h, "")) for h in header))
 
 
 if __name__ == "__main__":

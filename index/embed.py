@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import logging
 import threading
 import zlib
@@ -221,13 +222,13 @@ class NumpyBert:
                 return t.reshape(batch, length, self._heads, head).transpose(0, 2, 1, 3)
 
             q, k, v = (split(part) for part in np.split(self._dense(x, p + "attention.self.qkv"), 3, axis=-1))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + blocked
+            scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(head)) + blocked
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
             x = self._norm(self._dense(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
             inner = self._dense(x, p + "intermediate.dense")
-            inner = 0.5 * inner * (1.0 + erf(inner / np.sqrt(2.0)))
+            inner = 0.5 * inner * (1.0 + erf(inner * (1.0 / math.sqrt(2.0))))
             x = self._norm(self._dense(inner, p + "output.dense") + x, p + "output.LayerNorm")
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Article:
     url: str | None = None
     source: str = ""  # where it came from (path, path:line); not part of the content hash
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         payload = json.dumps(
             [self.title, list(self.paragraphs), self.outlet, self.author, self.date, self.url],

@@ -178,14 +178,14 @@ class Retriever:
     ) -> list[Hit]:
         """The k best chunks for the query. Every hit carries its cosine similarity to the query."""
         keyword = self.keyword
-        pool = max(self._candidates, 3 * k)
+        pool = max(self._candidates, 2 * k)
         if vector is None:
             vector = self.embed_query(query)
         # Dense ranking by each chunk's best sentence: a paragraph is as relevant as its most relevant
         # sentence (this beat whole-chunk vectors on eval/questions.jsonl).
         dense: list[tuple[str, float]] = []
         if mode in ("hybrid", "dense"):
-            dense = self.store.query_sentences(vector, 3 * pool, filters)[:pool]
+            dense = self.store.query_sentences(vector, 2 * pool, filters)[:pool]
         sparse: list[tuple[str, float]] = []
         if mode in ("hybrid", "bm25"):
             sparse = keyword.search(query, pool, filters)
