@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import logging
+import math
 import threading
 import zlib
 from pathlib import Path

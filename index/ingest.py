@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ from index.embed import Embedder
 from index.errors import QAError, RejectedInput, StoreUnavailableError
 from index.parse import JSONL_SUFFIXES, RawArticle, Rejection, article_files, read_file
 from index.records import Article, Chunk
-from index.store import ChromaStore
+from index.store import ArticleRows, ChromaStore
 
 log = logging.getLogger(__name__)
 
@@ -114,39 +115,63 @@ def ingest(
     pending: list[_Pending] = []
     done = 0
 
+    # Writing a batch to the store runs beside embedding the next one: chroma's work then costs little time.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+    in_flight: Future[list[ItemReport]] | None = None
+
+    def settle() -> None:
+        nonlocal in_flight
+        if in_flight is not None:
+            done, in_flight = in_flight, None
+            reports.extend(done.result())  # re-raises StoreUnavailableError from the writer
+
+    def write(items: list[_Pending], batch: list[ArticleRows]) -> list[ItemReport]:
+        try:
+            _write(store, batch)
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            log.exception("writing %d articles failed", len(batch))
+            return [
+                ItemReport(item.article.source, "rejected", f"could not be stored: {exc}", item.article.id)
+                for item in items
+            ]
+        return [
+            ItemReport(
+                item.article.source,
+                item.status,
+                f"{len(item.article.paragraphs)} paragraphs, {len(item.chunks)} chunks",
+                item.article.id,
+            )
+            for item in items
+        ]
+
     def flush() -> None:
+        nonlocal in_flight
         if not pending:
             return
+        items = list(pending)
+        pending.clear()
         # Sentences are what gets embedded; a chunk's vector is the mean of its sentences' vectors, so one
         # pass of the model serves both chunk search and sentence scoring.
-        texts = [text for item in pending for _, _, text in item.sentences]
+        texts = [text for item in items for _, _, text in item.sentences]
         try:
             vectors = embedder.embed(texts)
         except QAError:
             raise
         except Exception as exc:
-            for item in pending:
-                reports.append(ItemReport(item.article.source, "rejected", f"embedding failed: {exc}", item.article.id))
-            pending.clear()
+            reports.extend(
+                ItemReport(item.article.source, "rejected", f"embedding failed: {exc}", item.article.id)
+                for item in items
+            )
             return
         offset = 0
-        for item in pending:
-            part = vectors[offset : offset + len(item.sentences)]
+        batch: list[ArticleRows] = []
+        for item in items:
+            batch.append(_rows(item, vectors[offset : offset + len(item.sentences)]))
             offset += len(item.sentences)
-            try:
-                _write(store, item, part)
-            except StoreUnavailableError:
-                raise
-            except Exception as exc:
-                log.exception("writing %s failed", item.article.id)
-                reports.append(
-                    ItemReport(item.article.source, "rejected", f"could not be stored: {exc}", item.article.id)
-                )
-                continue
-            existing[item.article.id] = item.article.content_hash
-            detail = f"{len(item.article.paragraphs)} paragraphs, {len(item.chunks)} chunks"
-            reports.append(ItemReport(item.article.source, item.status, detail, item.article.id))
-        pending.clear()
+        settle()
+        in_flight = writer.submit(write, items, batch)
 
     for entry in _read_all(files, max_file_bytes):
         done += 1
@@ -202,7 +227,11 @@ def ingest(
         pending.append(_Pending(article, chunk_article(article), status))
         if sum(len(p.sentences) for p in pending) >= batch_sentences:
             flush()
-    flush()
+    try:
+        flush()
+        settle()
+    finally:
+        writer.shutdown(wait=True)
 
     if prune:
         resolved = [p.resolve() for p in roots]
@@ -244,12 +273,8 @@ def _read_all(files: list[Path], max_file_bytes: int) -> Iterator[RawArticle | R
             yield Rejection(str(path), f"{path}: cannot read the file ({exc})")
 
 
-def _write(store: ChromaStore, item: _Pending, sentence_vectors: np.ndarray) -> None:
-    """Chunks first, then the article record (the commit point), then the old version's chunks go.
-
-    Until the record is written, queries ignore the new chunks (their version is not the article's), so a
-    crash at any point leaves the old version or the new one, never half of one.
-    """
+def _rows(item: _Pending, sentence_vectors: np.ndarray) -> ArticleRows:
+    """An article's rows; a chunk's vector is the mean of its sentences' vectors."""
     dim = sentence_vectors.shape[1]
     rows_of: dict[str, list[int]] = {}
     for i, (chunk_id, _, _) in enumerate(item.sentences):
@@ -258,9 +283,18 @@ def _write(store: ChromaStore, item: _Pending, sentence_vectors: np.ndarray) -> 
     for row, chunk in enumerate(item.chunks):
         rows = rows_of.get(chunk.id, [])
         chunk_vectors[row] = _unit(sentence_vectors[rows].mean(axis=0)) if rows else _unit(np.ones(dim))
-    store.put_chunks(item.chunks, chunk_vectors, item.article, item.sentences, sentence_vectors)
-    store.put_article(item.article, _unit(chunk_vectors.mean(axis=0)))
-    store.delete_chunks(item.article.id, keep_hash=item.article.content_hash)
+    return ArticleRows(item.article, item.chunks, chunk_vectors, item.sentences, sentence_vectors)
+
+
+def _write(store: ChromaStore, batch: list[ArticleRows]) -> None:
+    """Chunks first, then the article records (the commit point), then the old versions' chunks go.
+
+    Until its record is written, queries ignore an article's new chunks (their version is not the article's),
+    so a crash at any point leaves each article's old version or its new one, never half of one.
+    """
+    store.put_chunks(batch)
+    store.put_articles([(rows.article, _unit(rows.chunk_vectors.mean(axis=0))) for rows in batch])
+    store.delete_stale({rows.article.id: rows.article.content_hash for rows in batch})
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -33,6 +33,17 @@ _PAGE = 2000  # rows per chroma get(); chroma caps a single write at a few thous
 
 
 @dataclass(frozen=True)
+class ArticleRows:
+    """One article's rows for the store: its chunks and sentences ((chunk id, paragraph, text)) with vectors."""
+
+    article: Article
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentences: list[tuple[str, int, str]]
+    sentence_vectors: np.ndarray
+
+
+@dataclass(frozen=True)
 class ArticleInfo:
     """What the article list shows: an article record without its paragraphs."""
 
@@ -291,26 +302,29 @@ class ChromaStore:
         ]
         return sorted(infos, key=lambda info: info.id)
 
-    def put_article(self, article: Article, vector: np.ndarray) -> None:
-        """Write an article record: the commit point of an ingest (its chunks are already written)."""
-        with self._guard("write an article"):
-            self.articles.upsert(
-                ids=[article.id],
-                embeddings=_vectors(vector[None, :]),
-                documents=[article.to_json()],
-                metadatas=[
-                    {
-                        "article_id": article.id,
-                        "content_hash": article.content_hash,
-                        "title": article.title,
-                        "outlet": article.outlet or "",
-                        "date": article.date or "",
-                        "date_ord": date_ordinal(article.date),
-                        "paragraphs": len(article.paragraphs),
-                        "source": article.source,
-                    }
-                ],
-            )
+    def put_articles(self, records: list[tuple[Article, np.ndarray]]) -> None:
+        """Write article records: the commit point of an ingest (their chunks are already written)."""
+        with self._guard("write articles"):
+            for start in range(0, len(records), _PAGE):
+                part = records[start : start + _PAGE]
+                self.articles.upsert(
+                    ids=[a.id for a, _ in part],
+                    embeddings=_vectors(np.stack([v for _, v in part])),
+                    documents=[a.to_json() for a, _ in part],
+                    metadatas=[
+                        {
+                            "article_id": a.id,
+                            "content_hash": a.content_hash,
+                            "title": a.title,
+                            "outlet": a.outlet or "",
+                            "date": a.date or "",
+                            "date_ord": date_ordinal(a.date),
+                            "paragraphs": len(a.paragraphs),
+                            "source": a.source,
+                        }
+                        for a, _ in part
+                    ],
+                )
 
     def delete_article(self, article_id: str) -> int:
         """Remove an article and all its chunks; returns the number of chunks removed."""
@@ -324,53 +338,56 @@ class ChromaStore:
 
     # -- chunks ----------------------------------------------------------------------------------------------
 
-    def put_chunks(
-        self,
-        chunks: list[Chunk],
-        vectors: np.ndarray,
-        article: Article,
-        sentences: list[tuple[str, int, str]],
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        """Write chunks and their sentences ((chunk id, paragraph, text)), each with its vector."""
-        common: dict[str, Any] = {
-            "outlet_key": (article.outlet or "").strip().lower(),
-            "date_ord": date_ordinal(article.date),
-        }
+    def put_chunks(self, batch: list[ArticleRows]) -> None:
+        """Write the chunks and sentences of several articles, each with its vector, in a few large writes
+        (chroma's cost is per call as much as per row)."""
+        chunk_rows: list[tuple[str, np.ndarray, str, dict[str, Any]]] = []
+        sentence_rows: list[tuple[str, np.ndarray, str, dict[str, Any]]] = []
+        for rows in batch:
+            article = rows.article
+            common: dict[str, Any] = {
+                "article_id": article.id,
+                "article_hash": article.content_hash,
+                "outlet_key": (article.outlet or "").strip().lower(),
+                "date_ord": date_ordinal(article.date),
+            }
+            for chunk, vector in zip(rows.chunks, rows.chunk_vectors, strict=True):
+                meta = {**common, "paragraphs": ",".join(str(n) for n in chunk.paragraphs)}
+                chunk_rows.append((chunk.id, vector, chunk.text, meta))
+            for i, ((chunk_id, paragraph, text), vector) in enumerate(
+                zip(rows.sentences, rows.sentence_vectors, strict=True)
+            ):
+                meta = {**common, "chunk_id": chunk_id, "paragraph": paragraph}
+                sentence_rows.append((f"{chunk_id}:{i:04d}", vector, text, meta))
         with self._guard("write chunks"):
-            for start in range(0, len(chunks), _PAGE):
-                part = chunks[start : start + _PAGE]
-                self.chunks.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=_vectors(vectors[start : start + _PAGE]),
-                    documents=[c.text for c in part],
-                    metadatas=[
-                        {
-                            "article_id": c.article_id,
-                            "article_hash": c.article_hash,
-                            "paragraphs": ",".join(str(n) for n in c.paragraphs),
-                            **common,
-                        }
-                        for c in part
-                    ],
-                )
-            for start in range(0, len(sentences), _PAGE):
-                rows = sentences[start : start + _PAGE]
-                self.sentences.upsert(
-                    ids=[f"{chunk_id}:{start + i:04d}" for i, (chunk_id, _, _) in enumerate(rows)],
-                    embeddings=_vectors(sentence_vectors[start : start + _PAGE]),
-                    documents=[text for _, _, text in rows],
-                    metadatas=[
-                        {
-                            "chunk_id": chunk_id,
-                            "article_id": article.id,
-                            "article_hash": article.content_hash,
-                            "paragraph": paragraph,
-                            **common,
-                        }
-                        for chunk_id, paragraph, _ in rows
-                    ],
-                )
+            for collection, table in ((self.chunks, chunk_rows), (self.sentences, sentence_rows)):
+                for start in range(0, len(table), _PAGE):
+                    part = table[start : start + _PAGE]
+                    collection.upsert(
+                        ids=[r[0] for r in part],
+                        embeddings=_vectors(np.stack([r[1] for r in part])),
+                        documents=[r[2] for r in part],
+                        metadatas=[r[3] for r in part],
+                    )
+
+    def delete_stale(self, versions: dict[str, str]) -> None:
+        """Delete the chunks and sentences of the given articles that are not of the given version."""
+        if not versions:
+            return
+        with self._guard("delete chunks"):
+            for collection in (self.chunks, self.sentences):
+                ids = list(versions)
+                stale: list[str] = []
+                for start in range(0, len(ids), 500):
+                    rows = collection.get(
+                        where=cast(Any, {"article_id": {"$in": ids[start : start + 500]}}), include=["metadatas"]
+                    )
+                    for row_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=False):
+                        meta = meta or {}
+                        if meta.get("article_hash") != versions.get(str(meta.get("article_id"))):
+                            stale.append(row_id)
+                for start in range(0, len(stale), _PAGE):
+                    collection.delete(ids=stale[start : start + _PAGE])
 
     def delete_chunks(self, article_id: str, keep_hash: str | None = None) -> int:
         """Delete an article's chunks and sentences, except those of version `keep_hash`."""

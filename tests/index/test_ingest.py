@@ -119,7 +119,7 @@ def test_a_failure_mid_write_leaves_the_old_version_whole(
         raise RuntimeError("disk full")
 
     # The new chunks get written, then the commit (the article record) fails.
-    monkeypatch.setattr(fake.store, "put_article", crash)
+    monkeypatch.setattr(fake.store, "put_articles", crash)
     report = fake.ingest([corpus])
     assert report.counts["rejected"] == 1 and "disk full" in report.items[-1].detail
     monkeypatch.undo()
