@@ -72,7 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("eval/out"),
         help="where results.jsonl, metrics.json and report.html go (default eval/out)",
     )
-    p.add_argument("--compare", help="comma-separated configurations run over the same index, e.g. bm25,dense,hybrid")
+    p.add_argument(
+        "--compare",
+        help="comma-separated configurations over the same index: retrieval modes and/or answer engines, "
+        "e.g. bm25,dense,hybrid or extractive,llm",
+    )
 
     p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
     p.add_argument("--json", action="store_true")

@@ -214,14 +214,22 @@ def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]
     return metrics
 
 
-def run_case(assistant: Assistant, case: Case, k: int, mode: str | None = None) -> CaseResult:
+def run_case(
+    assistant: Assistant, case: Case, k: int, mode: str | None = None, engine: str | None = None
+) -> CaseResult:
     history: list[dict[str, str]] = []
     try:
         for turn in case.turns[:-1]:
-            earlier = assistant.ask(turn, history=history, k=k, mode=mode)  # type: ignore[arg-type]
+            earlier = assistant.ask(turn, history=history, k=k, mode=mode, engine=engine)  # type: ignore[arg-type]
             history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.answer}]
         started = time.perf_counter()
-        answer = assistant.ask(case.question, history=history, k=k, mode=mode).to_dict()  # type: ignore[arg-type]
+        answer = assistant.ask(
+            case.question,
+            history=history,
+            k=k,
+            mode=mode,  # type: ignore[arg-type]
+            engine=engine,
+        ).to_dict()
         seconds = time.perf_counter() - started
     except QAError as exc:
         return CaseResult(case, {}, score(case, {}, k), 0.0, error=str(exc))
@@ -234,10 +242,11 @@ def run(
     k: int = 5,
     mode: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: str | None = None,
 ) -> list[CaseResult]:
     results = []
     for i, case in enumerate(cases, start=1):
-        results.append(run_case(assistant, case, k, mode))
+        results.append(run_case(assistant, case, k, mode, engine))
         if progress is not None:
             progress(i, len(cases))
     return results
@@ -320,16 +329,26 @@ def evaluate(
     configs: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Run a question set once per configuration (a retrieval mode: hybrid, dense, bm25) over the same index."""
+    """Run a question set once per configuration over the same index. A configuration is a retrieval mode
+    (hybrid, dense, bm25), an answer engine (extractive, llm), or both joined by '+' (llm+bm25)."""
     from index.retrieve import MODES
 
     loaded = load_cases(path)
     if not loaded.cases:
         raise QAError(f"No usable questions in {path}" + (f": {loaded.problems[0]}" if loaded.problems else ""))
     configs = configs or [assistant.settings.retrieval]
-    unknown = [c for c in configs if c not in MODES]
-    if unknown:
-        raise QAError(f"Unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
+    engines = ("extractive", "llm")
+    parsed: dict[str, tuple[str | None, str | None]] = {}
+    for name in configs:
+        parts = name.split("+")
+        modes = [p for p in parts if p in MODES]
+        chosen = [p for p in parts if p in engines]
+        if len(modes) > 1 or len(chosen) > 1 or len(modes) + len(chosen) != len(parts):
+            raise QAError(
+                f"Unknown configuration {name!r}; use a retrieval mode ({', '.join(MODES)}), an engine "
+                f"({', '.join(engines)}), or both joined by '+'"
+            )
+        parsed[name] = (modes[0] if modes else None, chosen[0] if chosen else None)
     total = len(loaded.cases) * len(configs)
     done = 0
 
@@ -339,5 +358,8 @@ def evaluate(
         if progress is not None:
             progress(done, total)
 
-    results = {name: run(assistant, loaded.cases, k=k, mode=name, progress=step) for name in configs}
+    results = {
+        name: run(assistant, loaded.cases, k=k, mode=mode, progress=step, engine=engine)
+        for name, (mode, engine) in parsed.items()
+    }
     return EvalRun(str(path), k, results, loaded.problems)

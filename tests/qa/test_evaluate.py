@@ -130,3 +130,30 @@ def test_qa_eval_command(fake_bundled: Assistant, tmp_path: Path, capsys: pytest
     captured = capsys.readouterr()
     # The CLI uses the real model, which the fake index refuses: a clear error, not a crash.
     assert code == 1 and "embedding model" in captured.err
+
+
+def test_compare_answer_engines_side_by_side(fake_bundled: Assistant, tmp_path: Path) -> None:
+    from qa.errors import QAError
+    from qa.llm import ScriptedLLM
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "question": "Who went to work with a broken hand?",
+                "answerable": True,
+                "evidence": ["broken hand"],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    llm = ScriptedLLM("A social worker went to work with a broken hand [1].")
+    assistant = Assistant(fake_bundled.settings, fake_bundled.store, fake_bundled.embedder, llm=llm)
+    run = evaluate(assistant, questions, configs=["extractive", "llm+bm25"])
+    assert set(run.results) == {"extractive", "llm+bm25"}
+    assert run.results["extractive"][0].answer["engine"] == "extractive"
+    assert llm.calls, "the llm configuration asked the model"
+    with pytest.raises(QAError, match="Unknown configuration 'gpt'"):
+        evaluate(assistant, questions, configs=["gpt"])
