@@ -365,3 +365,23 @@ def test_an_oversized_upload_is_413_and_changes_nothing(make_fake: Callable[...,
         story = b"Small story\n\nThe council voted for the budget on Tuesday, and the file fits.\n"
         small = client.post("/api/articles", files=[("files", ("s.txt", story))], headers=AUTH)
         assert small.status_code == 200 and small.json()["counts"]["added"] == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuántos casos tenía un trabajador social en Worcestershire?",
+        "Сколько дел было у социального работника?",
+        "How many\x00 cases\x1b did one social\x07 worker\u200b have?",
+        "x" * 10_000,
+    ],
+)
+def test_edge_case_questions_get_an_answer_or_a_clear_refusal(reads: TestClient, question: str) -> None:
+    response = reads.post("/api/ask", json={"question": question})
+    if len(question) > 2000:
+        assert response.status_code == 422 and "limit" in response.json()["error"]["message"]
+        return
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["abstained"] or body["citations"]
+    assert "\x00" not in body["question"] and "\x1b" not in body["question"]
