@@ -357,7 +357,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 viewer = gr.HTML(
                     hint_html(VIEWER_HINT),
                     label="Source viewer",
-                    elem_id="qa-viewer", js_on_load=SCROLL_JS, container=True, padding=True
+                    elem_id="qa-viewer",
+                    js_on_load=SCROLL_JS,
+                    container=True,
+                    padding=True,
                 )
         with gr.Accordion("Filters (apply to the chat)", open=False), gr.Row():
             # Choices are filled per page load; custom values let an id typed (or sent by a client) through to

@@ -187,6 +187,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="queries per corpus")
     parser.add_argument("--baseline", action="store_true", help="also measure the plain LlamaIndex pipeline")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "results.json")
+    parser.add_argument("--keep", type=Path, help="build indexes in this empty folder and keep them")
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}", flush=True)
 
@@ -199,7 +200,8 @@ def main() -> None:
         args.out.write_text(json.dumps(results, indent=2))
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
-        workdir = Path(tmp)
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         questions = [case.question for case in load_cases(ROOT / "eval" / "questions.jsonl").cases]
         bundled = ROOT / "data" / "articles"
         record(ours("bundled", [bundled], questions[: args.queries], workdir))

@@ -77,6 +77,11 @@ class Chunk:
     paragraphs: tuple[int, ...]  # paragraph numbers this chunk covers, ascending
     text: str
     article_hash: str = ""  # content hash of the article version this chunk belongs to
+    sentences: int = 0  # how many sentence rows the store holds for it (ids "<chunk id>:0000" onwards)
+
+    @property
+    def sentence_ids(self) -> list[str]:
+        return [f"{self.id}:{j:04d}" for j in range(self.sentences)]
 
 
 @dataclass(frozen=True)

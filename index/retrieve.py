@@ -162,8 +162,8 @@ class Retriever:
             self._articles.popitem(last=False)
         return out
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, str], np.ndarray]:
-        return self.store.sentence_vectors(chunk_ids)
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, str], np.ndarray]:
+        return self.store.sentence_vectors(chunks)
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2  # 2: sentence ids numbered within their chunk
 _PAGE = 2000  # rows per chroma get(); chroma caps a single write at a few thousand rows
 
 
@@ -199,6 +199,12 @@ class ChromaStore:
                 self._articles = self._client.get_collection(articles_name, embedding_function=None)
                 self._chunks = self._client.get_collection(chunks_name, embedding_function=None)
                 self._sentences = self._client.get_collection(sentences_name, embedding_function=None)
+        schema = self._state().get("schema")
+        if schema != SCHEMA:
+            raise CorruptIndexError(
+                f"The index at {self.where} was built by another version of this tool (schema {schema}, this one "
+                f"reads {SCHEMA}). Rebuild it: qa ingest --rebuild PATH"
+            )
         built = self.model
         if built != model:
             raise ModelMismatchError(
@@ -351,14 +357,20 @@ class ChromaStore:
                 "outlet_key": (article.outlet or "").strip().lower(),
                 "date_ord": date_ordinal(article.date),
             }
-            for chunk, vector in zip(rows.chunks, rows.chunk_vectors, strict=True):
-                meta = {**common, "paragraphs": ",".join(str(n) for n in chunk.paragraphs)}
-                chunk_rows.append((chunk.id, vector, chunk.text, meta))
-            for i, ((chunk_id, paragraph, text), vector) in enumerate(
-                zip(rows.sentences, rows.sentence_vectors, strict=True)
-            ):
+            per_chunk: dict[str, int] = {}
+            for (chunk_id, paragraph, text), vector in zip(rows.sentences, rows.sentence_vectors, strict=True):
+                # Ids numbered within their chunk: a query fetches a chunk's sentences by id, not by a filter.
+                j = per_chunk.get(chunk_id, 0)
+                per_chunk[chunk_id] = j + 1
                 meta = {**common, "chunk_id": chunk_id, "paragraph": paragraph}
-                sentence_rows.append((f"{chunk_id}:{i:04d}", vector, text, meta))
+                sentence_rows.append((f"{chunk_id}:{j:04d}", vector, text, meta))
+            for chunk, vector in zip(rows.chunks, rows.chunk_vectors, strict=True):
+                meta = {
+                    **common,
+                    "paragraphs": ",".join(str(n) for n in chunk.paragraphs),
+                    "sentences": per_chunk.get(chunk.id, 0),
+                }
+                chunk_rows.append((chunk.id, vector, chunk.text, meta))
         with self._guard("write chunks"):
             for collection, table in ((self.chunks, chunk_rows), (self.sentences, sentence_rows)):
                 for start in range(0, len(table), _PAGE):
@@ -406,22 +418,20 @@ class ChromaStore:
                     removed = len(stale)
         return removed
 
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, str], np.ndarray]:
-        """{(chunk id, sentence text): vector} for every sentence of the given chunks."""
-        if not chunk_ids:
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, str], np.ndarray]:
+        """{(chunk id, sentence text): vector} for every sentence of the given chunks (looked up by id)."""
+        ids = [i for chunk in chunks for i in chunk.sentence_ids]
+        if not ids:
             return {}
         with self._guard("read sentences"):
-            rows = self.sentences.get(
-                where=cast(Any, {"chunk_id": {"$in": list(dict.fromkeys(chunk_ids))}}),
-                include=["documents", "metadatas", "embeddings"],
-            )
-        vectors = np.asarray(rows["embeddings"], dtype=np.float32) if rows.get("embeddings") is not None else None
-        out: dict[tuple[str, str], np.ndarray] = {}
-        if vectors is None:
-            return out
-        for i, (doc, meta) in enumerate(zip(rows["documents"] or [], rows["metadatas"] or [], strict=False)):
-            out[(str((meta or {}).get("chunk_id", "")), doc or "")] = vectors[i]
-        return out
+            rows = self.sentences.get(ids=ids, include=["documents", "embeddings"])
+        if rows.get("embeddings") is None:
+            return {}
+        vectors = np.asarray(rows["embeddings"], dtype=np.float32)
+        return {
+            (row_id.rsplit(":", 1)[0], doc or ""): vectors[i]
+            for i, (row_id, doc) in enumerate(zip(rows["ids"], rows["documents"] or [], strict=False))
+        }
 
     def query(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
         """The n nearest chunks with their cosine similarity."""
@@ -515,7 +525,14 @@ def _vectors(array: np.ndarray) -> Any:
 def _chunk(row_id: str, doc: str | None, meta: Any) -> Chunk:
     meta = dict(meta or {})
     numbers = tuple(int(n) for n in str(meta.get("paragraphs", "")).split(",") if n)
-    return Chunk(row_id, str(meta.get("article_id", "")), numbers, doc or "", str(meta.get("article_hash", "")))
+    return Chunk(
+        row_id,
+        str(meta.get("article_id", "")),
+        numbers,
+        doc or "",
+        str(meta.get("article_hash", "")),
+        int(meta.get("sentences", 0)),
+    )
 
 
 def _is_transport_error(exc: BaseException) -> bool:

@@ -125,8 +125,10 @@ class Assistant:
         embedder: Embedder | None = None,
         create: bool = False,
         llm: LLM | None = None,
+        rebuild: bool = False,
     ) -> Assistant:
-        """Open the index (QA_INDEX_DIR or QA_CHROMA_URL). With create=False a missing index is an error.
+        """Open the index (QA_INDEX_DIR or QA_CHROMA_URL). With create=False a missing index is an error;
+        rebuild=True deletes it first (to change the model, or after an upgrade that changed its layout).
 
         With QA_ANSWER_ENGINE=llm the language model is loaded on the first question (or pass `llm`)."""
         settings = settings or Settings()
@@ -138,7 +140,9 @@ class Assistant:
             path=None if settings.chroma_url else settings.index_dir,
             url=settings.chroma_url,
         )
-        store.open_collections(embedder.name, create=create)
+        if rebuild:
+            store.drop()
+        store.open_collections(embedder.name, create=create or rebuild)
         return cls(settings, store, embedder, llm=llm)
 
     @property
@@ -240,7 +244,8 @@ class Assistant:
         articles = self.retriever.articles([h.article_id for h in pool])
 
         def similarity(sentences: list[tuple[str, str]]) -> list[float]:
-            stored = self.retriever.sentence_vectors(list({chunk_id for chunk_id, _ in sentences}))
+            wanted = {chunk_id for chunk_id, _ in sentences}
+            stored = self.retriever.sentence_vectors([h.chunk for h in pool if h.chunk.id in wanted])
             missing = [s for s in dict.fromkeys(sentences) if s not in stored]
             if missing:  # not expected: ingest stores every sentence it can quote
                 log.debug("embedding %d sentences with no stored vector", len(missing))

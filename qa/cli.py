@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _assistant(args: argparse.Namespace, create: bool = False) -> Assistant:
+def _assistant(args: argparse.Namespace, create: bool = False, rebuild: bool = False) -> Assistant:
     from qa.assistant import Assistant
     from qa.settings import Settings
 
@@ -103,7 +103,7 @@ def _assistant(args: argparse.Namespace, create: bool = False) -> Assistant:
         updates["chroma_url"] = args.chroma_url
     if updates:
         settings = settings.model_copy(update=updates)
-    return Assistant.open(settings=settings, create=create)
+    return Assistant.open(settings=settings, create=create, rebuild=rebuild)
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -126,7 +126,8 @@ def format_answer(answer: Answer) -> str:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    assistant = _assistant(args, create=True)
+    # Rebuilt at open: an index built with another model or layout cannot be opened to be dropped later.
+    assistant = _assistant(args, create=True, rebuild=args.rebuild)
     bar: tqdm[Any] | None = None
 
     def progress(done: int, total: int, source: str) -> None:
@@ -136,7 +137,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         bar.update(1)
 
     try:
-        report = assistant.ingest(args.paths, prune=args.prune, rebuild=args.rebuild, progress=progress)
+        report = assistant.ingest(args.paths, prune=args.prune, progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -151,11 +151,23 @@ def test_model_mismatch_is_refused_for_queries_and_ingest(
 
 def test_rebuild_switches_the_model(tmp_path: Path, articles_dir: Path, make_fake: Callable[..., Assistant]) -> None:
     make_fake(tmp_path / "index").ingest([articles_dir])
-    store = ChromaStore.connect(name="news", path=tmp_path / "index")
-    store.drop()
-    store.open_collections("hashing-128", create=True)
-    assistant = Assistant.open(settings=Settings(index_dir=tmp_path / "index"), embedder=HashingEmbedder(128))
+    settings = Settings(index_dir=tmp_path / "index")
+    assistant = Assistant.open(settings=settings, embedder=HashingEmbedder(128), rebuild=True)
     assert assistant.ingest([articles_dir]).counts["added"] == 5
+    assert Assistant.open(settings=settings, embedder=HashingEmbedder(128)).articles()
+
+
+def test_index_from_another_layout_is_refused_until_rebuilt(
+    tmp_path: Path, articles_dir: Path, make_fake: Callable[..., Assistant]
+) -> None:
+    make_fake(tmp_path / "index").ingest([articles_dir / "000_60f27155d5b16904.txt"])
+    store = ChromaStore.connect(name="news", path=tmp_path / "index")
+    store.open_collections("hashing-256", create=False)
+    store.articles.modify(metadata={**(store.articles.metadata or {}), "schema": 1})
+    with pytest.raises(CorruptIndexError, match=r"another version.*qa ingest --rebuild"):
+        make_fake(tmp_path / "index")
+    rebuilt = Assistant.open(settings=Settings(index_dir=tmp_path / "index"), embedder=HashingEmbedder(), rebuild=True)
+    assert rebuilt.ingest([articles_dir]).counts["added"] == 5
 
 
 def test_index_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:

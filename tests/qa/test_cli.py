@@ -152,6 +152,20 @@ def test_missing_index_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert f"No index at {tmp_path / 'none'}; run: qa ingest PATH" in capsys.readouterr().err
 
 
+def test_model_change_is_refused_then_done_by_rebuild(
+    tmp_path: Path, articles_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article, index = str(articles_dir / "000_60f27155d5b16904.txt"), str(tmp_path / "index")
+    monkeypatch.setenv("QA_EMBEDDING_MODEL", "hashing")
+    assert main(["ingest", article, "--index-dir", index]) == 0
+    monkeypatch.delenv("QA_EMBEDDING_MODEL")
+    capsys.readouterr()
+    assert main(["ingest", article, "--index-dir", index]) == 1
+    assert "qa ingest --rebuild" in capsys.readouterr().err
+    assert main(["ingest", article, "--index-dir", index, "--rebuild", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["added"] == 1
+
+
 def test_ingest_with_only_bad_files_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
     assert main(["ingest", str(tmp_path / "empty.txt"), "--index-dir", str(tmp_path / "index")]) == 1
