@@ -66,6 +66,7 @@ test: install install-llm lint browser
 	$(BIN)/pytest
 
 bench: index
+	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/bench.py
 
 clean:

@@ -198,6 +198,15 @@ def _time_fit(question: str, sentence: str) -> float:
     return 0.3 if _TIME_WEAK.search(sentence) else -1.0
 
 
+def lacks_asked_kind(question: str, text: str) -> bool:
+    """The question wants a number or a date and `text` plainly has none (for checking a written answer)."""
+    if _NUMBER_Q.search(question):
+        return _number_fit(question, text) < 0
+    if _DATE_Q.search(question) or _TIME_Q.search(question):
+        return _time_fit(question, text) < 0
+    return False
+
+
 def _type_fit(question: str, sentence: str, common: frozenset[str] = frozenset()) -> float:
     """+1 when the sentence has the kind of answer the question asks for, -1 when it plainly lacks it
     (a candidate at -1 is not quoted). `common`: the words the article uses in lower case."""

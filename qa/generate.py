@@ -14,6 +14,7 @@ from index.chunk import chunk_sentences
 from index.records import Article, Chunk, Hit
 from index.sentences import split_sentences
 from index.tokenize import STOPWORDS, stem, terms, words
+from qa.answer import lacks_asked_kind
 from qa.llm import LLM, LLMError
 from qa.records import Answer, Citation
 
@@ -190,6 +191,21 @@ def check(
         kept.append((plain, valid))
     if not kept:
         return None, dropped, "no sentence of the model's answer was cited and supported"
+    # The whole answer, against the question: the sentences may each be true of their paragraph and still
+    # answer another question (about another council, or with no figure when a figure was asked for).
+    written = " ".join(plain for plain, _ in kept)
+    cited_articles = {s.article.id: s.article for _, valid in kept for s in valid}
+    mentioned = set(
+        terms(
+            " ".join(part for a in cited_articles.values() for part in (a.title, a.outlet or "", *a.paragraphs)),
+            keep_stopwords=True,
+        )
+    )
+    absent = sorted(_names(question) - mentioned)
+    if absent:
+        return None, dropped, f"the cited articles never mention {', '.join(absent)}, which the question names"
+    if lacks_asked_kind(question, written):
+        return None, dropped, "the written answer lacks the kind of thing asked for (a number or a date)"
 
     # Citations in order of first use; each names the paragraph and its best-matching sentence.
     numbering: dict[tuple[str, int], int] = {}

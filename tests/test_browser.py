@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from qa.assistant import Assistant
 from tests.servers import BIN, free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -181,3 +182,41 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             assert outside == [], f"the page called outside hosts: {outside}"
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium, /usr/bin/chromium (make test installs it)")
+def test_eval_report_opens_with_charts_and_failures(fake_bundled: Assistant, tmp_path: Path) -> None:
+    """`qa eval --compare`'s report.html, opened from disk: headline table, a chart per metric group with both
+    configurations side by side, the failed questions with their answers, and nothing loaded from anywhere."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from qa.evaluate import evaluate
+
+    run = evaluate(fake_bundled, ROOT / "eval" / "questions.jsonl", configs=["bm25", "hybrid"])
+    report = run.write(tmp_path / "out")[2]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(report.as_uri(), wait_until="load")
+            expect(page.get_by_role("heading", name="Headline")).to_be_visible()
+            charts = page.locator("svg[role=img]")
+            assert charts.count() == 3
+            for i in range(3):
+                box = charts.nth(i).bounding_box()
+                assert box is not None and box["width"] > 100 and box["height"] > 100
+                # Bars for both configurations in every chart.
+                legend = charts.nth(i).inner_html()
+                assert "bm25" in legend and "hybrid" in legend
+            failed = page.locator("h2:has-text('Failed questions') ~ table tr")
+            assert failed.count() > 1  # the fake embedder does not pass everything; each failure is listed
+            expect(page.locator("h3").first).to_contain_text("questions failed")
+            cells = failed.nth(1).locator("td")
+            assert cells.count() == 6 and cells.nth(2).inner_text().strip() and cells.nth(4).inner_text().strip()
+            page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert {urlsplit(u).scheme for u in requested} == {"file"}, requested

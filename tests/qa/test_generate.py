@@ -175,3 +175,21 @@ def test_follow_up_is_rewritten_by_the_model_for_retrieval(fake_bundled: Assista
     answer = with_llm(fake_bundled, llm).ask("How many staff back those claims?", history=history)
     assert len(llm.calls) == 2 and llm.calls[0][0] == prompts.load("rewrite")
     assert answer.engine == "llm" and answer.citations[0].article_id == "004_f40178fcdc7ff358"
+
+
+def test_a_supported_answer_to_another_question_falls_back(fake_bundled: Assistant) -> None:
+    """Each sentence true of its paragraph is not enough: the answer must be about what was asked."""
+    from qa.generate import Source, check
+
+    article = fake_bundled.retriever.articles(["000_60f27155d5b16904"])["000_60f27155d5b16904"]
+    source = Source(1, article, 9)  # "One social worker had to deal with 40 cases - more than the maximum …"
+    written = "One social worker had to deal with 40 cases [1]."
+    answer, _, reason = check(QUESTION, written, [source], [], 0.6)
+    assert answer is not None and reason is None
+    # The question names a council the cited article never mentions.
+    answer, _, reason = check(QUESTION.replace("Worcestershire", "Wigan"), written, [source], [], 0.6)
+    assert answer is None and "never mention wigan" in (reason or "")
+    # A figure was asked for and the answer has none.
+    vague = "A social worker had to deal with more cases than the maximum [1]."
+    answer, _, reason = check(QUESTION, vague, [source], [], 0.6)
+    assert answer is None and "kind of thing asked for" in (reason or "")
