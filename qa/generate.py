@@ -170,8 +170,10 @@ def check(
     by_number = {s.n: s for s in sources}
     kept: list[tuple[str, list[Source]]] = []
     dropped: list[dict[str, str]] = []
+    # "[1], [2] and [3]" is one list of markers: the words between them would be left stranded.
+    text = re.sub(r"\]\s*(?:[,;]|and|&)\s*(?:and\s*)?\[", "][", " ".join(text.split()))
     # "… 18. [1]" puts the marker after the full stop: move it before, so it stays with its sentence.
-    text = re.sub(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+)", r"\2\1", " ".join(text.split()))
+    text = re.sub(r"([.!?])((?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])+)", r"\2\1", text)
     for sentence in split_sentences(text):
         cited: list[int] = []
         for group in _MARKER.findall(sentence):
@@ -230,7 +232,7 @@ def check(
                     )
                 )
             marks.append(f"[{numbering[key]}]")
-        parts.append(f"{plain} {''.join(marks)}")
+        parts.append(f"{plain} {''.join(dict.fromkeys(marks))}")
     answer = Answer(
         question, " ".join(parts), False, tuple(citations), tuple(hits), engine="llm", dropped=tuple(dropped)
     )

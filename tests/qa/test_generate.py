@@ -193,3 +193,17 @@ def test_a_supported_answer_to_another_question_falls_back(fake_bundled: Assista
     vague = "A social worker had to deal with more cases than the maximum [1]."
     answer, _, reason = check(QUESTION, vague, [source], [], 0.6)
     assert answer is None and "kind of thing asked for" in (reason or "")
+
+
+@pytest.mark.parametrize("markers", ["[1], [2], [3]", "[1][2] and [3]", "[1,2,3]", "[1]; [2], and [3]"])
+def test_lists_of_markers_leave_no_stray_punctuation(fake_bundled: Assistant, markers: str) -> None:
+    from qa.generate import Source, check
+
+    article = fake_bundled.retriever.articles(["000_60f27155d5b16904"])["000_60f27155d5b16904"]
+    sources = [Source(n, article, p) for n, p in ((1, 9), (2, 10), (3, 11))]
+    for written in (
+        f"One social worker had to deal with 40 cases {markers}.",
+        f"One social worker had to deal with 40 cases. {markers}",
+    ):
+        answer, _, _ = check(QUESTION, written, sources, [], 0.6)
+        assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1][2][3]", written
