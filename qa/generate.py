@@ -190,7 +190,11 @@ def check(
         if not ok:
             dropped.append({"sentence": plain, "reason": why})
             continue
-        kept.append((plain, valid))
+        # Supported by its sources together; a source that shares nothing with the sentence beyond the
+        # question's own words is not evidence for it, and citing it would send the reader to the wrong place.
+        claim = set(terms(plain)) - set(terms(question))
+        bearing = [s for s in valid if claim & set(terms(s.text, keep_stopwords=True))]
+        kept.append((plain, bearing or valid))
     if not kept:
         return None, dropped, "no sentence of the model's answer was cited and supported"
     # The whole answer, against the question: the sentences may each be true of their paragraph and still

@@ -206,4 +206,17 @@ def test_lists_of_markers_leave_no_stray_punctuation(fake_bundled: Assistant, ma
         f"One social worker had to deal with 40 cases. {markers}",
     ):
         answer, _, _ = check(QUESTION, written, sources, [], 0.6)
-        assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1][2][3]", written
+        assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1]", (
+            written
+        )  # 10 and 11 bear nothing on it
+
+
+def test_a_cited_paragraph_that_bears_nothing_on_the_sentence_is_not_cited(fake_bundled: Assistant) -> None:
+    from qa.generate import Source, check
+
+    article = fake_bundled.retriever.articles(["000_60f27155d5b16904"])["000_60f27155d5b16904"]
+    unrelated = next(n for n, text in enumerate(article.paragraphs, 1) if "cases" not in text and "18" not in text)
+    sources = [Source(1, article, unrelated), Source(2, article, 9)]
+    answer, _, _ = check(QUESTION, "One social worker had to deal with 40 cases [1][2].", sources, [], 0.6)
+    assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1]"
+    assert [(c.paragraph, c.n) for c in answer.citations] == [(9, 1)]
