@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,41 +31,21 @@ sys.path.insert(0, str(ROOT))
 
 from qa.cli import set_offline_env  # noqa: E402
 from qa.evaluate import load_cases  # noqa: E402
+from tests.servers import Process, free_port  # noqa: E402
 
 
 def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def server(command: list[str], ready: str, env: dict[str, str], log: Path) -> Iterator[None]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+def running(command: list[str], ready: str, env: dict[str, str], log: Path) -> Iterator[None]:
+    process = Process(command, ready, log, env=env)
+    process.start(timeout=180)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{command[:2]} exited early; see {log}")
-            try:
-                with urllib.request.urlopen(ready, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"nothing answered at {ready}; see {log}") from None
-                time.sleep(0.3)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.stop()
 
 
 def load(base: str, questions: list[str], clients: int) -> dict[str, object]:
@@ -121,7 +99,7 @@ def main() -> None:
         subprocess.run([str(BIN / "qa"), "ingest", articles, "--index-dir", index], env=env, check=True)
         port = free_port()
         command = [str(BIN / "qa"), "serve", "--index-dir", index, "--port", str(port)]
-        with server(command, f"http://127.0.0.1:{port}/api/health", env, work / "serve.log"):
+        with running(command, f"http://127.0.0.1:{port}/api/health", env, work / "serve.log"):
             row = {"setup": "qa serve, embedded store", **load(f"http://127.0.0.1:{port}", questions, args.clients)}
         results.append(row)
         print(json.dumps(row), flush=True)
@@ -129,7 +107,7 @@ def main() -> None:
         # 2. API workers sharing a chroma server.
         chroma_port, port = free_port(), free_port()
         chroma = [str(BIN / "chroma"), "run", "--path", str(work / "chroma"), "--host", "127.0.0.1"]
-        with server(
+        with running(
             [*chroma, "--port", str(chroma_port)],
             f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat",
             env,
@@ -138,7 +116,7 @@ def main() -> None:
             shared = {**env, "QA_CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "QA_INDEX_DIR": str(work / "cache")}
             subprocess.run([str(BIN / "qa"), "ingest", articles], env=shared, check=True)
             command = [str(BIN / "qa"), "serve", "--workers", str(args.workers), "--port", str(port)]
-            with server(command, f"http://127.0.0.1:{port}/api/health", shared, work / "workers.log"):
+            with running(command, f"http://127.0.0.1:{port}/api/health", shared, work / "workers.log"):
                 row = {
                     "setup": f"qa serve --workers {args.workers}, chroma server",
                     **load(f"http://127.0.0.1:{port}", questions, args.clients),
