@@ -340,7 +340,7 @@ class ChromaStore:
                 raise UnknownArticleError(f"No article {article_id!r} in the index at {self.where}; see: qa articles")
             # The record goes first: without it the chunks are invisible to queries even if we stop halfway.
             self.articles.delete(ids=[article_id])
-            return self.delete_chunks(article_id)
+            return self.delete_stale({article_id: None})
 
     # -- chunks ----------------------------------------------------------------------------------------------
 
@@ -382,10 +382,12 @@ class ChromaStore:
                         metadatas=[r[3] for r in part],
                     )
 
-    def delete_stale(self, versions: dict[str, str]) -> None:
-        """Delete the chunks and sentences of the given articles that are not of the given version."""
+    def delete_stale(self, versions: dict[str, str | None]) -> int:
+        """Delete the chunks and sentences of the given articles that are not of the given version (None: all
+        of them). Returns how many chunks went."""
+        removed = 0
         if not versions:
-            return
+            return removed
         with self._guard("delete chunks"):
             for collection in (self.chunks, self.sentences):
                 ids = list(versions)
@@ -398,20 +400,6 @@ class ChromaStore:
                         meta = meta or {}
                         if meta.get("article_hash") != versions.get(str(meta.get("article_id"))):
                             stale.append(row_id)
-                for start in range(0, len(stale), _PAGE):
-                    collection.delete(ids=stale[start : start + _PAGE])
-
-    def delete_chunks(self, article_id: str, keep_hash: str | None = None) -> int:
-        """Delete an article's chunks and sentences, except those of version `keep_hash`."""
-        removed = 0
-        with self._guard("delete chunks"):
-            for collection in (self.chunks, self.sentences):
-                rows = collection.get(where={"article_id": article_id}, include=["metadatas"])
-                stale = [
-                    row_id
-                    for row_id, meta in zip(rows["ids"], rows["metadatas"] or [], strict=False)
-                    if keep_hash is None or (meta or {}).get("article_hash") != keep_hash
-                ]
                 for start in range(0, len(stale), _PAGE):
                     collection.delete(ids=stale[start : start + _PAGE])
                 if collection is self.chunks:
