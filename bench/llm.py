@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.cli import set_offline_env  # noqa: E402
+from qa.offline import set_offline_env  # noqa: E402
 
 set_offline_env()
 
@@ -47,7 +47,7 @@ def main() -> None:
     cases = cases[::step][: args.questions]
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-llm-") as tmp:
-        settings = Settings(index_dir=Path(tmp) / "index", answer_engine="llm")
+        settings = Settings(index_dir=Path(tmp) / "index", answer={"engine": "llm"})
         assistant = Assistant.open(settings=settings, create=True)
         assistant.ingest([ROOT / "data" / "articles"])
         started = time.perf_counter()

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from qa.cli import set_offline_env  # noqa: E402
 from qa.evaluate import load_cases  # noqa: E402
+from qa.offline import set_offline_env  # noqa: E402
 from tests.servers import Process, free_port  # noqa: E402
 
 

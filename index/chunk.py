@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.records import Article, Chunk
+from index.records import Article, Chunk, chunk_id
 from index.sentences import sentence_spans
 
 MIN_WORDS = 20  # a shorter paragraph takes its neighbours along, so it is embedded with some context
@@ -47,8 +47,7 @@ def chunk_article(article: Article, min_words: int = MIN_WORDS, max_words: int =
     chunks: list[Chunk] = []
 
     def add(numbers: tuple[int, ...], text: str) -> None:
-        chunk_id = f"{article.id}:{digest[:12]}:{len(chunks):04d}"
-        chunks.append(Chunk(chunk_id, article.id, numbers, text, digest))
+        chunks.append(Chunk(chunk_id(article.id, digest, len(chunks)), article.id, numbers, text, digest))
 
     paragraphs = article.paragraphs
     i = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from index.errors import RejectedInput
 from index.parse import RawArticle
@@ -129,9 +130,12 @@ def parse_date(value: str) -> str | None:
         year = int(groups["y1"] or groups["y2"])
         month = _MONTH_NAMES[(groups["m1"] or groups["m2"])[:3].lower()]
         day = int(groups["d1"] or groups["d2"])
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1000 <= year <= 2999):
+    if not 1000 <= year <= 2999:
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:  # 31 April, 29 February of a common year
+        return None
 
 
 def ends_like_sentence(text: str) -> bool:

@@ -262,9 +262,9 @@ class HashingEmbedder:
         return out
 
 
-def embedder_for(model: str) -> Embedder:
+def embedder_for(model: str, batch_size: int = 64) -> Embedder:
     """The embedder a model setting names: "hashing" is the word-hashing fake (tests, smoke runs), anything
     else a sentence-transformers model (the bundled name or a local folder)."""
     if model == "hashing":
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 class QAError(Exception):
-    """Base class of every error this project raises on purpose."""
+    """Base class of every error this project raises on purpose; only its subclasses are raised."""
+
+
+class ConfigError(QAError):
+    """A setting or option that cannot work (a collection name chroma refuses, workers without a shared store)."""
 
 
 class RejectedInput(QAError):
@@ -16,7 +20,7 @@ class NoIndexError(QAError):
 
 
 class ModelMismatchError(QAError):
-    """The index was built with a different embedding model than the one configured."""
+    """The index was built with a different embedding model (or layout) than this one reads."""
 
 
 class StoreUnavailableError(QAError):
@@ -33,3 +37,7 @@ class UnknownArticleError(QAError):
 
 class EmbeddingModelError(QAError):
     """The embedding model cannot be found or loaded."""
+
+
+class AnnotatorError(QAError):
+    """The language-analysis pipeline (spaCy and its English model) cannot be loaded."""

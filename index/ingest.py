@@ -86,7 +86,7 @@ def _units(files: list[Path]) -> int:
     return total
 
 
-def _source_file(source: str) -> str:
+def source_file(source: str) -> str:
     """'dir/file.jsonl:12' -> 'dir/file.jsonl'."""
     head, sep, tail = source.rpartition(":")
     return head if sep and tail.isdigit() else source
@@ -240,7 +240,7 @@ def ingest(
                 continue
             if article_id in seen:
                 continue
-            origin = Path(_source_file(source))
+            origin = Path(source_file(source))
             # Only articles from the folders and files given: an article ingested from elsewhere (an upload,
             # another archive) is not this run's to remove.
             inside = any(origin.resolve().is_relative_to(root) for root in resolved)
@@ -261,7 +261,7 @@ def _still_there(article_id: str, seen: dict[str, str], sources: dict[str, str])
     if article_id in seen:
         return True
     source = sources.get(article_id)
-    return source is not None and Path(_source_file(source)).exists()
+    return source is not None and Path(source_file(source)).exists()
 
 
 def _read_all(files: list[Path], max_file_bytes: int) -> Iterator[RawArticle | Rejection]:

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from index.errors import RejectedInput
@@ -120,7 +121,9 @@ def read_file(path: Path, max_bytes: int) -> Iterator[RawArticle | Rejection]:
             return
         size = path.stat().st_size
         if size > max_bytes:
-            raise RejectedInput(f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit (QA_MAX_FILE_BYTES)")
+            raise RejectedInput(
+                f"{source}: {size:,} bytes is over the {max_bytes:,}-byte limit (QA_INGEST_MAX_FILE_BYTES)"
+            )
         text = decode(path.read_bytes(), source)
         metadata = _sidecar(path)
         if suffix in HTML_SUFFIXES:
@@ -152,6 +155,8 @@ def _metadata(data: dict[str, object], source: str) -> dict[str, str]:
         value = data.get(key)
         if value is None or value == "":
             continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
         if not isinstance(value, str):
             raise RejectedInput(f"{source}: field {key!r} must be a string")
         out[key] = value.strip()
@@ -161,15 +166,26 @@ def _metadata(data: dict[str, object], source: str) -> dict[str, str]:
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
+def _front_matter(text: str, source: str) -> dict[str, str]:
+    """YAML front matter's metadata fields; a date or a number is taken as written."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RejectedInput(f"{source}: the front matter is not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise RejectedInput(f"{source}: the front matter must be 'key: value' lines")
+    fields = {str(key).strip().lower(): value for key, value in data.items()}
+    return _metadata(
+        {key: value.isoformat() if isinstance(value, date) else value for key, value in fields.items()}, source
+    )
+
+
 def _from_text(text: str, article_id: str, source: str, metadata: dict[str, str], markdown: bool) -> RawArticle:
     match = _FRONT_MATTER.match(text)
     if match:
-        front: dict[str, object] = {}
-        for line in match.group(1).splitlines():
-            key, sep, value = line.partition(":")
-            if sep:
-                front[key.strip().lower()] = value.strip().strip("'\"")
-        metadata = {**_metadata(front, source), **metadata}
+        metadata = {**_front_matter(match.group(1), source), **metadata}
         text = text[match.end() :]
     blocks = tuple(block for block in re.split(r"\n[ \t]*\n", text) if block.strip())
     if not blocks:

@@ -6,6 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
+
+# How chunks are found: BM25 and dense search fused, or either alone.
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,26 @@ class Article:
         )
 
 
+# Ids: a chunk is "<article id>:<content hash prefix>:<number>", a sentence "<chunk id>:<number>". Built and
+# read here only.
+
+
+def chunk_id(article_id: str, content_hash: str, number: int) -> str:
+    return f"{article_id}:{content_hash[:12]}:{number:04d}"
+
+
+def article_of_chunk(chunk: str) -> str:
+    return chunk.rsplit(":", 2)[0]
+
+
+def sentence_id(chunk: str, number: int) -> str:
+    return f"{chunk}:{number:04d}"
+
+
+def chunk_of_sentence(sentence: str) -> str:
+    return sentence.rsplit(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class Chunk:
     id: str
@@ -81,7 +106,7 @@ class Chunk:
 
     @property
     def sentence_ids(self) -> list[str]:
-        return [f"{self.id}:{j:04d}" for j in range(self.sentences)]
+        return [sentence_id(self.id, j) for j in range(self.sentences)]
 
 
 @dataclass(frozen=True)

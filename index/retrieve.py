@@ -9,21 +9,18 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
 from index.embed import Embedder
 from index.fuse import reciprocal_rank_fusion
 from index.keyword import KeywordIndex
-from index.records import Article, Chunk, Filters, Hit
+from index.records import Article, Chunk, Filters, Hit, Mode, article_of_chunk
 from index.store import ChromaStore
-from index.tokenize import terms
+from index.tokenize import opens_sentence, terms
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "dense", "bm25"]
-MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
 
 
 def build_keyword_index(store: ChromaStore, generation: str) -> KeywordIndex:
@@ -71,7 +68,7 @@ def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
     few chunks use), the articles that mention it."""
     found: dict[str, float] = {}
     for match in _CAPITALISED.finditer(query):
-        if match.start() == 0 or re.search(r"[.!?]\s*$", query[: match.start()]):
+        if opens_sentence(query, match.start()):
             continue  # a capital that may only start the sentence
         for term in terms(match.group(0)):
             if keyword.known(term):
@@ -82,18 +79,14 @@ def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
     groups = []
     for term, idf in found.items():
         if idf >= 0.6 * top:  # a name most chunks use ("Ofsted" in stories about inspections) picks no article
-            groups.append({_article_of(chunk_id) for chunk_id, _ in keyword.search(term, keyword.size)})
+            groups.append({article_of_chunk(chunk_id) for chunk_id, _ in keyword.search(term, keyword.size)})
     return [g for g in groups if g]
-
-
-def _article_of(chunk_id: str) -> str:
-    return chunk_id.rsplit(":", 2)[0]  # chunk ids are "article id:content hash:number" (index.chunk)
 
 
 def _interleave(fused: list[tuple[str, float]], groups: list[set[str]]) -> list[tuple[str, float]]:
     """Take turns between the names' articles, each in fused order, so that a query comparing two places
     finds chunks about both; chunks of no name's article follow."""
-    queues = [[item for item in fused if _article_of(item[0]) in group] for group in groups]
+    queues = [[item for item in fused if article_of_chunk(item[0]) in group] for group in groups]
     queues.sort(key=lambda queue: fused.index(queue[0]) if queue else len(fused))
     out: list[tuple[str, float]] = []
     seen: set[str] = set()

@@ -7,12 +7,14 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from index.errors import (
+    ConfigError,
     CorruptIndexError,
     ModelMismatchError,
     NoIndexError,
@@ -20,7 +22,7 @@ from index.errors import (
     StoreUnavailableError,
     UnknownArticleError,
 )
-from index.records import Article, Chunk, Filters
+from index.records import Article, Chunk, Filters, chunk_of_sentence, sentence_id
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -65,14 +67,13 @@ class ArticleInfo:
         }
 
 
-def date_ordinal(date: str | None) -> int:
-    """yyyy-mm-dd as the integer yyyymmdd (chroma compares numbers only); 0 when unknown."""
-    if not date or len(date) != 10 or date[4] != "-" or date[7] != "-":
-        return 0
+def date_ordinal(day: str | None) -> int:
+    """yyyy-mm-dd as the integer yyyymmdd (chroma compares numbers only); 0 when unknown or not a real day."""
     try:
-        return int(date.replace("-", ""))
+        parsed = date.fromisoformat(day) if day and len(day) == 10 else None
     except ValueError:
-        return 0
+        parsed = None
+    return parsed.year * 10_000 + parsed.month * 100 + parsed.day if parsed else 0
 
 
 def _where(filters: Filters | None) -> dict[str, Any] | None:
@@ -97,10 +98,11 @@ class ChromaStore:
     (one row per article: the cleaned article as JSON, its content hash, and the index state in the
     collection metadata: embedding model, generation)."""
 
-    def __init__(self, client: ClientAPI, name: str, where: str) -> None:
+    def __init__(self, client: ClientAPI, name: str, where: str, embedded: bool) -> None:
         self._client = client
         self._name = name
-        self.where = where  # for messages: the directory or the server URL
+        self.where = where  # the directory or the server URL: for the log and for start-up messages only
+        self.embedded = embedded
         self._chunks: Collection | None = None
         self._articles: Collection | None = None
         self._sentences: Collection | None = None
@@ -111,7 +113,7 @@ class ChromaStore:
     def connect(cls, *, name: str, path: Path | None = None, url: str | None = None) -> ChromaStore:
         """A client for the index directory `path`, or for the chroma server at `url` when it is given."""
         if len(name) < 3:
-            raise QAError(f"Collection name {name!r} is too short: chroma needs at least 3 characters (QA_COLLECTION)")
+            raise ConfigError(f"Collection name {name!r} is too short: chroma needs 3 characters (QA_COLLECTION)")
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -132,9 +134,9 @@ class ChromaStore:
                     f"Cannot reach the chroma server at {url}: {exc}. Start it (chroma run --path DIR "
                     "--host 127.0.0.1 --port PORT) or unset QA_CHROMA_URL to use the index directory."
                 ) from exc
-            return cls(client, name, url)
+            return cls(client, name, url, embedded=False)
         if path is None:
-            raise QAError("No index directory given (QA_INDEX_DIR or --index-dir)")
+            raise ConfigError("No index directory given (QA_INDEX_DIR or --index-dir)")
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise CorruptIndexError(f"Index directory {path} is a file, not a directory; move it or pick another")
@@ -145,31 +147,41 @@ class ChromaStore:
             raise CorruptIndexError(
                 f"Cannot open the index directory {path}: {exc}. If it is damaged, remove it and run: qa ingest PATH"
             ) from exc
-        return cls(client, name, str(path))
+        return cls(client, name, str(path), embedded=True)
 
     @contextlib.contextmanager
     def _guard(self, action: str) -> Iterator[None]:
-        """Translate chroma and transport failures into the project's errors, naming the store."""
+        """Translate chroma's and the transport's exceptions, by type, into the project's errors.
+
+        Messages name no server paths or addresses (API clients see them); the log has where and why."""
         try:
             yield
         except QAError:
             raise
         except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
-            transport = any(
-                word in text.lower()
-                for word in ("connect", "connection", "timed out", "timeout", "unreachable", "refused", "503")
+            error = self._translate(exc, action)
+            if error is None:
+                raise
+            log.warning("vector store at %s failed to %s: %s: %s", self.where, action, type(exc).__name__, exc)
+            raise error from exc
+
+    def _translate(self, exc: Exception, action: str) -> QAError | None:
+        import httpx
+        from chromadb import errors as chroma_errors
+
+        if isinstance(exc, httpx.TransportError | httpx.HTTPStatusError | ConnectionError | TimeoutError):
+            return StoreUnavailableError(
+                f"The vector store is unreachable while trying to {action}. Check that the chroma server is running."
             )
-            if transport or _is_transport_error(exc):
-                raise StoreUnavailableError(
-                    f"The vector store at {self.where} is unreachable while trying to {action} ({text}). "
-                    "Check that the chroma server is running."
-                ) from exc
-            if "no such table" in text or "file is not a database" in text or "malformed" in text:
-                raise CorruptIndexError(
-                    f"The index at {self.where} is damaged ({text}). Remove it and run: qa ingest PATH"
-                ) from exc
-            raise
+        if isinstance(exc, chroma_errors.NotFoundError):
+            return NoIndexError(f"The index was removed while trying to {action}; run: qa ingest PATH")
+        if isinstance(exc, chroma_errors.InternalError) and self.embedded:
+            return CorruptIndexError(
+                f"The index is damaged (it failed to {action}). Rebuild it: qa ingest --rebuild PATH"
+            )
+        if isinstance(exc, chroma_errors.ChromaError):
+            return StoreUnavailableError(f"The vector store failed to {action}; the server log has the details.")
+        return None
 
     def open_collections(self, model: str, create: bool) -> None:
         """Attach to the collections; with create=False a missing index is an error. Checks the model."""
@@ -225,19 +237,19 @@ class ChromaStore:
     @property
     def chunks(self) -> Collection:
         if self._chunks is None:
-            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+            raise NoIndexError("No index is open; run: qa ingest PATH")
         return self._chunks
 
     @property
     def sentences(self) -> Collection:
         if self._sentences is None:
-            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+            raise NoIndexError("No index is open; run: qa ingest PATH")
         return self._sentences
 
     @property
     def articles(self) -> Collection:
         if self._articles is None:
-            raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
+            raise NoIndexError("No index is open; run: qa ingest PATH")
         return self._articles
 
     # -- state -----------------------------------------------------------------------------------------------
@@ -290,7 +302,7 @@ class ChromaStore:
     def get_article(self, article_id: str) -> Article:
         found = self.get_articles([article_id])
         if article_id not in found:
-            raise UnknownArticleError(f"No article {article_id!r} in the index at {self.where}; see: qa articles")
+            raise UnknownArticleError(f"No article {article_id!r} in the index; see: qa articles")
         return found[article_id]
 
     def list_articles(self) -> list[ArticleInfo]:
@@ -337,7 +349,7 @@ class ChromaStore:
         with self._guard("delete an article"):
             found = self.articles.get(ids=[article_id], include=[])
             if not found["ids"]:
-                raise UnknownArticleError(f"No article {article_id!r} in the index at {self.where}; see: qa articles")
+                raise UnknownArticleError(f"No article {article_id!r} in the index; see: qa articles")
             # The record goes first: without it the chunks are invisible to queries even if we stop halfway.
             self.articles.delete(ids=[article_id])
             return self.delete_stale({article_id: None})
@@ -363,7 +375,7 @@ class ChromaStore:
                 j = per_chunk.get(chunk_id, 0)
                 per_chunk[chunk_id] = j + 1
                 meta = {**common, "chunk_id": chunk_id, "paragraph": paragraph}
-                sentence_rows.append((f"{chunk_id}:{j:04d}", vector, text, meta))
+                sentence_rows.append((sentence_id(chunk_id, j), vector, text, meta))
             for chunk, vector in zip(rows.chunks, rows.chunk_vectors, strict=True):
                 meta = {
                     **common,
@@ -417,7 +429,7 @@ class ChromaStore:
             return {}
         vectors = np.asarray(rows["embeddings"], dtype=np.float32)
         return {
-            (row_id.rsplit(":", 1)[0], doc or ""): vectors[i]
+            (chunk_of_sentence(row_id), doc or ""): vectors[i]
             for i, (row_id, doc) in enumerate(zip(rows["ids"], rows["documents"] or [], strict=False))
         }
 
@@ -521,11 +533,3 @@ def _chunk(row_id: str, doc: str | None, meta: Any) -> Chunk:
         str(meta.get("article_hash", "")),
         int(meta.get("sentences", 0)),
     )
-
-
-def _is_transport_error(exc: BaseException) -> bool:
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover - httpx ships with chromadb
-        return isinstance(exc, ConnectionError)
-    return isinstance(exc, httpx.TransportError | ConnectionError)

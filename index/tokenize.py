@@ -63,3 +63,12 @@ def stem(word: str) -> str:
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:
     """Stemmed content terms of a text, in order, repeats kept."""
     return [stem(w) for w in words(text) if keep_stopwords or w not in STOPWORDS]
+
+
+def opens_sentence(text: str, at: int) -> bool:
+    """Whether position `at` of `text` starts a sentence (nothing but spaces since the last . ! or ?).
+    Looks back over the spaces only, so calling it for every word of a long text stays linear."""
+    i = at - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i < 0 or text[i] in ".!?"

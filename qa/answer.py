@@ -268,9 +268,9 @@ def _text_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def abstain(question: str, hits: Sequence[Hit], reason: str = "") -> Answer:
+def abstain(question: str, reason: str = "") -> Answer:
     text = NO_ANSWER if not reason else f"{NO_ANSWER} {reason}"
-    return Answer(question=question, answer=text, abstained=True, citations=(), hits=tuple(hits))
+    return Answer(question=question, answer=text, abstained=True)
 
 
 # Cosine between the query and each (chunk id, sentence) candidate.
@@ -295,13 +295,13 @@ def extractive_answer(
     phrases = name_phrases(names_from or question, stats)
     unknown = [t for phrase in phrases for t in phrase if not stats.known(t)]
     if unknown:
-        return abstain(question, hits, f"None of the articles mentions {_spelled(names_from or question, unknown)}.")
+        return abstain(question, f"None of the articles mentions {_spelled(names_from or question, unknown)}.")
     candidates = candidates_for(question, query, hits, articles, stats, config, phrases, similarity)
     if not candidates:
-        return abstain(question, hits)
+        return abstain(question)
     best = candidates[0]
     if best.score < config.threshold:
-        return abstain(question, hits)
+        return abstain(question)
 
     chosen = [best]
     for candidate in candidates[1:]:
@@ -326,21 +326,9 @@ def extractive_answer(
         if other is not None:
             chosen = [*chosen[: config.max_sentences - 1], other]
 
-    citations = tuple(
-        Citation(
-            n=i,
-            article_id=c.article.id,
-            title=c.article.title,
-            paragraph=c.paragraph,
-            text=c.article.paragraphs[c.paragraph - 1],
-            quote=c.quote,
-            outlet=c.article.outlet,
-            date=c.article.date,
-        )
-        for i, c in enumerate(chosen, start=1)
-    )
+    citations = tuple(Citation.of(i, c.article, c.paragraph, c.quote) for i, c in enumerate(chosen, start=1))
     text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    return Answer(question=question, answer=text, abstained=False, citations=citations, hits=tuple(hits))
+    return Answer(question=question, answer=text, abstained=False, citations=citations)
 
 
 def _spelled(text: str, stems: list[str]) -> str:

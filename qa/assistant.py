@@ -8,99 +8,50 @@ import os
 import re
 import shutil
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from index.embed import Embedder, embedder_for
-from index.ingest import IngestReport, ItemReport, Progress, ingest
+from index.ingest import IngestReport, ItemReport, Progress, ingest, source_file
 from index.parse import SIDECAR_SUFFIX
-from index.records import Article, Filters
-from index.retrieve import Mode, Retriever
+from index.records import Article, Filters, Hit, Mode
+from index.retrieve import Retriever
 from index.store import ArticleInfo, ChromaStore
 from qa.answer import ExtractiveConfig, extractive_answer
-from qa.errors import BadFilterError, BadQuestionError
-from qa.followup import Message, referents, rewrite
+from qa.errors import BadFilterError, BadQuestionError, LLMError
+from qa.followup import referents, rewrite
 from qa.generate import GenerateConfig, generate, rewrite_query
-from qa.llm import LLM, LLMError, open_llm
-from qa.records import Answer
+from qa.llm import LLM, open_llm
+from qa.records import Answer, Engine, Passage
+from qa.request import AskRequest
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME_BYTES = 255  # what file systems allow for one name
 
 
-def clean_question(question: object, max_chars: int) -> str:
-    if not isinstance(question, str):
-        raise BadQuestionError("The question must be text")
-    text = " ".join(_CONTROL.sub(" ", question).split())
-    if not text:
-        raise BadQuestionError("The question is empty; ask something about the articles")
-    if len(text) > max_chars:
-        raise BadQuestionError(
-            f"The question is {len(text):,} characters long; the limit is {max_chars:,} (QA_MAX_QUESTION_CHARS)"
-        )
-    if not any(ch.isalnum() for ch in text):
-        raise BadQuestionError("The question has no words in it; ask something about the articles")
-    return text
+def upload_name(name: str) -> tuple[str, str | None]:
+    """(the file name to store an upload under, or why it cannot be stored): only a basename, never a path."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if _UNSAFE_NAME.search(base):
+        return "", "the file name has control characters in it"
+    if not base or base in (".", ".."):
+        return "", "the file has no usable name"
+    if base.startswith("."):
+        return "", "hidden files (names starting with '.') are not accepted"
+    if len(base.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        return "", f"the file name is over {MAX_NAME_BYTES} bytes"
+    return base, None
 
 
-def parse_filters(raw: Filters | Mapping[str, Any] | None) -> Filters | None:
-    """Filters from a dict such as {"article_ids": [...], "outlets": [...], "date_from": "2022-01-01"}."""
-    if raw is None or isinstance(raw, Filters):
-        return raw
-    if not isinstance(raw, Mapping):
-        raise BadFilterError("Filters must be an object with article_ids, outlets, date_from, date_to")
-    allowed = {"article_ids", "outlets", "date_from", "date_to"}
-    unknown = set(raw) - allowed
-    if unknown:
-        raise BadFilterError(f"Unknown filter(s) {sorted(unknown)}; use {sorted(allowed)}")
-
-    def strings(key: str) -> tuple[str, ...]:
-        value = raw.get(key) or []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise BadFilterError(f"Filter {key!r} must be a list of non-empty strings")
-        return tuple(v.strip() for v in value)
-
-    dates: dict[str, str | None] = {}
-    for key in ("date_from", "date_to"):
-        value = raw.get(key)
-        if value in (None, ""):
-            dates[key] = None
-            continue
-        if not isinstance(value, str) or not _ISO_DATE.match(value):
-            raise BadFilterError(f"Filter {key!r} must be a date as yyyy-mm-dd, got {value!r}")
-        dates[key] = value
-    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
-        raise BadFilterError("Filter date_from is after date_to")
-    return Filters(strings("article_ids"), strings("outlets"), dates["date_from"], dates["date_to"])
-
-
-def _check_history(history: Sequence[Message] | None) -> list[Message]:
-    if history is None:
-        return []
-    if not isinstance(history, list | tuple):
-        raise BadQuestionError('History must be a list of {"role": "user"|"assistant", "content": str} messages')
-    for i, message in enumerate(history):
-        if (
-            not isinstance(message, Mapping)
-            or message.get("role") not in ("user", "assistant")
-            or not isinstance(message.get("content"), str)
-        ):
-            raise BadQuestionError(
-                f'History message {i} must be {{"role": "user"|"assistant", "content": str}}, got {message!r}'
-            )
-    return [dict(m) for m in history]
-
-
-def upload_name(name: str) -> str:
-    """The basename of an uploaded file's name ('' when nothing usable is left): never a path."""
-    base = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
-    return "" if base in ("", ".", "..") else base
+def shown_name(name: str) -> str:
+    """A file name as a report may show it: printable, and short."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in name) or "(unnamed)"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Assistant:
@@ -110,12 +61,27 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, keyword_cache=settings.keyword_cache)
-        self.config = ExtractiveConfig()
-        self.generate_config = GenerateConfig(max_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout)
+        self.retriever = Retriever(
+            store,
+            embedder,
+            keyword_cache=settings.keyword_cache,
+            candidates=settings.retrieval.candidates,
+            refresh_seconds=settings.retrieval.refresh_seconds,
+        )
+        self.config = ExtractiveConfig(
+            candidate_chunks=settings.answer.candidate_chunks, max_sentences=settings.answer.max_sentences
+        )
+        self.generate_config = GenerateConfig(
+            max_sources=settings.llm.max_sources,
+            max_tokens=settings.llm.max_tokens,
+            timeout=settings.llm.timeout,
+            min_support=settings.llm.min_support,
+            min_support_unanswered=settings.llm.min_support_unanswered,
+        )
         self._llm = llm
         self._llm_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        # Re-entrant: an upload holds it while it moves its files into place and ingests them.
+        self._write_lock = threading.RLock()
 
     @classmethod
     def open(
@@ -133,8 +99,8 @@ class Assistant:
         With QA_ANSWER_ENGINE=llm the language model is loaded on the first question (or pass `llm`)."""
         settings = settings or Settings()
         if index_dir is not None:
-            settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        embedder = embedder or embedder_for(settings.embedding_model)
+            settings = settings.with_overrides({"index_dir": Path(index_dir)})
+        embedder = embedder or embedder_for(settings.embedding_model, batch_size=settings.ingest.embed_batch_size)
         store = ChromaStore.connect(
             name=settings.collection,
             path=None if settings.chroma_url else settings.index_dir,
@@ -151,23 +117,37 @@ class Assistant:
         if self._llm is None:
             with self._llm_lock:
                 if self._llm is None:
-                    self._llm = open_llm(self.settings)
+                    self._llm = open_llm(self.settings.llm, self.settings.model_cache)
         return self._llm
 
     # -- asking ----------------------------------------------------------------------------------------------
 
+    def request(self, question: str | AskRequest, **fields: Any) -> AskRequest:
+        """The request for `question` (a string, with history/filters/k as keywords, or an AskRequest), checked
+        against this deployment's limits and index."""
+        request = AskRequest.of(question, **fields)
+        limits = self.settings.answer
+        request.check_limits(limits.max_question_chars, limits.max_history_turns, limits.max_history_chars)
+        if request.filters is not None and request.filters.article_ids:
+            known = self.retriever.articles(request.filters.article_ids)
+            missing = [a for a in request.filters.article_ids if a not in known]
+            if missing:
+                raise BadFilterError(f"No article {', '.join(map(repr, missing))} in the index; see: qa articles")
+        return request
+
     def ask(
         self,
-        question: str,
-        history: Sequence[Message] | None = None,
-        filters: Filters | Mapping[str, Any] | None = None,
+        question: str | AskRequest,
+        history: Sequence[Mapping[str, str]] | None = None,
+        filters: Mapping[str, Any] | None = None,
         k: int | None = None,
+        *,
         mode: Mode | None = None,
-        engine: str | None = None,
+        engine: Engine | None = None,
     ) -> Answer:
         """Answer a question (with the chat so far); the Answer's to_dict() is the JSON contract."""
         final: Answer | None = None
-        for item in self.ask_stream(question, history=history, filters=filters, k=k, mode=mode, engine=engine):
+        for item in self.ask_stream(question, history, filters, k, mode=mode, engine=engine):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -175,31 +155,30 @@ class Assistant:
 
     def ask_stream(
         self,
-        question: str,
-        history: Sequence[Message] | None = None,
-        filters: Filters | Mapping[str, Any] | None = None,
+        question: str | AskRequest,
+        history: Sequence[Mapping[str, str]] | None = None,
+        filters: Mapping[str, Any] | None = None,
         k: int | None = None,
+        *,
         mode: Mode | None = None,
-        engine: str | None = None,
+        engine: Engine | None = None,
     ) -> Iterator[str | Answer]:
         """Pieces of the answer text as they are produced, then the final Answer (always the last item).
 
         Errors about the question or filters are raised before the first piece; a language-model failure is
         never raised: the answer falls back to the extractive one and says so."""
-        engine = engine or self.settings.answer_engine
+        if isinstance(question, AskRequest):
+            request = self.request(question)
+        else:
+            fields: dict[str, Any] = {"history": history, "filters": filters, "k": k}
+            request = self.request(question, **{key: value for key, value in fields.items() if value is not None})
+        engine = engine or self.settings.answer.engine
         if engine not in ("extractive", "llm"):
             raise BadQuestionError(f"Unknown answer engine {engine!r}; use 'extractive' or 'llm'")
-        text = clean_question(question, self.settings.max_question_chars)
-        turns = _check_history(history)
-        parsed = parse_filters(filters)
-        if parsed is not None and parsed.article_ids:
-            known = self.retriever.articles(list(parsed.article_ids))
-            missing = [a for a in parsed.article_ids if a not in known]
-            if missing:
-                raise BadFilterError(f"No article {', '.join(map(repr, missing))} in the index; see: qa articles")
-        k = k or self.settings.k
-        if not 1 <= k <= 50:
-            raise BadQuestionError(f"k must be between 1 and 50, got {k}")
+        text = request.question
+        turns = [turn.model_dump() for turn in request.history]
+        parsed = request.filters.to_filters() if request.filters is not None else None
+        k = request.k or self.settings.retrieval.k
 
         query = rewrite(text, turns)
         names_from = referents(text, turns)
@@ -212,11 +191,11 @@ class Assistant:
                 log.warning("no language model: %s", exc)
                 llm_error = str(exc)
             if llm is not None and turns:
-                standalone = rewrite_query(llm, text, turns, timeout=self.settings.llm_timeout)
+                standalone = rewrite_query(llm, text, turns, timeout=self.settings.llm.timeout)
                 if standalone:
                     query = names_from = standalone
 
-        extractive = self._extractive(text, query, names_from, parsed, k, mode)
+        extractive, pool = self._extractive(text, query, names_from, parsed, k, mode)
         if engine == "extractive":
             # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
             # surfaces handle every engine alike.
@@ -227,18 +206,19 @@ class Assistant:
             yield from re.findall(r"\S+\s*", extractive.answer)
             yield dataclasses.replace(extractive, fallback=f"language model unavailable: {llm_error}")
             return
-        articles = self.retriever.articles([h.article_id for h in extractive.hits])
-        yield from generate(llm, text, extractive, articles, self.generate_config)
+        articles = self.retriever.articles([h.article_id for h in pool])
+        yield from generate(llm, text, extractive, pool, articles, self.generate_config)
 
     def _extractive(
         self, text: str, query: str, names_from: str, filters: Filters | None, k: int, mode: Mode | None
-    ) -> Answer:
+    ) -> tuple[Answer, list[Hit]]:
+        """The extractive answer, and the hits it shows (the top k of what it read)."""
         vector = self.retriever.embed_query(query)
         pool = self.retriever.search(
             query,
             k=max(k, self.config.candidate_chunks),
             filters=filters,
-            mode=mode or self.settings.retrieval,
+            mode=mode or self.settings.retrieval.mode,
             vector=vector,
         )
         articles = self.retriever.articles([h.article_id for h in pool])
@@ -262,7 +242,8 @@ class Assistant:
             names_from=names_from,
             similarity=similarity,
         )
-        return dataclasses.replace(answer, hits=tuple(pool[:k]))
+        shown = pool[:k]
+        return dataclasses.replace(answer, hits=tuple(Passage.of(h) for h in shown)), shown
 
     # -- the collection --------------------------------------------------------------------------------------
 
@@ -282,7 +263,8 @@ class Assistant:
                 self.embedder,
                 paths,
                 prune=prune,
-                max_file_bytes=self.settings.max_file_bytes,
+                max_file_bytes=self.settings.ingest.max_file_bytes,
+                batch_sentences=self.settings.ingest.batch_sentences,
                 progress=progress,
             )
             self.retriever.refresh(force=True)
@@ -295,41 +277,61 @@ class Assistant:
         NAME.meta.json uploaded alongside is its sidecar. Only the basename of a name is used.
 
         Accepted files are kept in `<index_dir>/uploads/`, so the index always has the file an article came
-        from; a rejected upload leaves that folder (and the index) as it was."""
+        from; a rejected upload leaves that folder (and the index) as it was. Each upload is staged under a
+        name of its own, then moved into place and ingested while holding the write lock: two uploads of the
+        same name at once each get the report of their own file."""
         folder = self.settings.index_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        rejected: list[ItemReport] = []
-        previous: dict[Path, bytes | None] = {}  # what each written path held before, to undo a rejection
-        paths: list[Path] = []
-        for raw_name, content in uploads:
-            name = upload_name(raw_name)
-            if not name:
-                rejected.append(ItemReport(raw_name or "(unnamed)", "rejected", "the file has no usable name"))
-                continue
+        staging = folder / ".incoming" / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        try:
+            rejected: list[ItemReport] = []
+            staged: list[str] = []
+            for raw_name, content in uploads:
+                name, problem = upload_name(raw_name)
+                if problem is not None:
+                    rejected.append(ItemReport(shown_name(raw_name), "rejected", problem))
+                    continue
+                if name in staged:
+                    rejected.append(ItemReport(name, "rejected", "another uploaded file has the same name"))
+                    continue
+                with (staging / name).open("wb") as out:
+                    shutil.copyfileobj(content, out)
+                staged.append(name)
+            with self._write_lock:
+                items = self._place_and_ingest(folder, staging, staged, progress)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return IngestReport((*items, *rejected))
+
+    def _place_and_ingest(
+        self, folder: Path, staging: Path, names: list[str], progress: Progress | None
+    ) -> list[ItemReport]:
+        previous: dict[Path, bytes | None] = {}  # what each path held before, to undo a rejection
+        for name in names:
             target = folder / name
-            if target in previous:
-                rejected.append(ItemReport(name, "rejected", "another uploaded file has the same name"))
-                continue
             previous[target] = target.read_bytes() if target.exists() else None
-            with target.open("wb") as out:
-                shutil.copyfileobj(content, out)
-            if not name.lower().endswith(SIDECAR_SUFFIX):
-                paths.append(target)
-        report = self.ingest(paths, progress=progress) if paths else IngestReport()
-        for item in report.items:
-            path = Path(item.source)
-            if item.status == "rejected" and path in previous:
-                before = previous[path]
-                if before is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    path.write_bytes(before)
+            os.replace(staging / name, target)
+        articles = [folder / name for name in names if not name.lower().endswith(SIDECAR_SUFFIX)]
+        report = self.ingest(articles, progress=progress) if articles else IngestReport()
+        kept = {Path(source_file(item.source)) for item in report.items if item.status != "rejected"}
+        kept_stems = {path.stem for path in kept}
+        orphans: list[ItemReport] = []
+        for path, before in previous.items():
+            sidecar_of = path.name.removesuffix(SIDECAR_SUFFIX) if path.name.endswith(SIDECAR_SUFFIX) else None
+            if path in kept or (sidecar_of is not None and sidecar_of in kept_stems):
+                continue
+            if sidecar_of is not None and not any(p.stem == sidecar_of for p in articles):
+                orphans.append(ItemReport(path.name, "rejected", "a metadata sidecar needs its article file in "
+                                          "the same upload"))  # fmt: skip
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(before)
         prefix = f"{folder}{os.sep}"
-        items = [
+        return [
             dataclasses.replace(item, source=item.source.replace(prefix, ""), detail=item.detail.replace(prefix, ""))
             for item in report.items
-        ]
-        return IngestReport((*items, *rejected))
+        ] + orphans
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
@@ -345,12 +347,12 @@ class Assistant:
             return removed
 
     def health(self) -> dict[str, object]:
+        """Index size and configuration; no server paths (this is shown to API clients)."""
         articles, chunks = self.store.counts()
         return {
             "articles": articles,
             "chunks": chunks,
-            "store": self.store.where,
             "embedding_model": self.embedder.name,
-            "answer_engine": self.settings.answer_engine,
-            "retrieval": self.settings.retrieval,
+            "answer_engine": self.settings.answer.engine,
+            "retrieval": self.settings.retrieval.mode,
         }

@@ -11,24 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa.offline import set_offline_env
+
 if TYPE_CHECKING:
     from qa.assistant import Assistant
     from qa.records import Answer
-
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
-
-
-def set_offline_env() -> None:
-    """Nothing may reach the network: model hubs, telemetry, analytics."""
-    for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
+    from qa.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
 
     filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--k", type=int, help="chunks to retrieve (default: QA_K or 5)")
+    filters.add_argument("--k", type=int, help="chunks to retrieve (default: QA_RETRIEVAL_K or 5)")
     filters.add_argument("--article", action="append", default=[], metavar="ID", help="only this article (repeatable)")
     filters.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
     filters.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after")
@@ -85,25 +73,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("article_id")
 
     p = sub.add_parser("serve", parents=[common], help="serve the web chat and the HTTP API (/api, docs at /docs)")
-    p.add_argument("--host", help="address to bind (default: QA_HOST or 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: QA_PORT or 7860)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (needs --chroma-url; default 1)")
+    p.add_argument("--host", help="address to bind (default: QA_SERVER_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: QA_SERVER_PORT or 7860)")
+    p.add_argument("--workers", type=int, help="worker processes (needs --chroma-url; default QA_SERVER_WORKERS or 1)")
     return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings (QA_* environment) with the command line's flags applied: the one way flags override."""
+    from pydantic import ValidationError
+
+    from qa.errors import ConfigError
+    from qa.request import describe
+    from qa.settings import Settings
+
+    server = {key: getattr(args, key, None) for key in ("host", "port", "workers")}
+    try:
+        return Settings().with_overrides(
+            {"index_dir": args.index_dir, "chroma_url": args.chroma_url, "server": server}
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid settings: {describe(list(exc.errors()))}") from None
 
 
 def _assistant(args: argparse.Namespace, create: bool = False, rebuild: bool = False) -> Assistant:
     from qa.assistant import Assistant
-    from qa.settings import Settings
 
-    settings = Settings()
-    updates: dict[str, Any] = {}
-    if args.index_dir is not None:
-        updates["index_dir"] = args.index_dir
-    if args.chroma_url:
-        updates["chroma_url"] = args.chroma_url
-    if updates:
-        settings = settings.model_copy(update=updates)
-    return Assistant.open(settings=settings, create=create, rebuild=rebuild)
+    return Assistant.open(settings=settings_from(args), create=create, rebuild=rebuild)
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -258,48 +254,10 @@ def _cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from qa.serve import serve
 
-    from qa.api import create_app
-    from qa.assistant import Assistant
-    from qa.errors import QAError
-    from qa.settings import Settings
-
-    settings = Settings()
-    given = {"index_dir": args.index_dir, "chroma_url": args.chroma_url, "host": args.host, "port": args.port}
-    updates = {key: value for key, value in given.items() if value is not None}
-    if updates:
-        settings = Settings.model_validate({**settings.model_dump(), **updates})
-    level = ["warning", "info", "debug"][min(args.verbose, 2)]
-    if args.workers > 1:
-        if not settings.chroma_url:
-            raise QAError(
-                "Several workers need a shared vector store: start `chroma run --path DIR --host 127.0.0.1 "
-                "--port 8000` and pass --chroma-url http://127.0.0.1:8000 (or set QA_CHROMA_URL)"
-            )
-        # Each worker process builds its own Assistant from the environment, all over the same chroma server.
-        for key, value in {"index_dir": settings.index_dir, "chroma_url": settings.chroma_url}.items():
-            os.environ[f"QA_{key.upper()}"] = str(value)
-        print(f"Web chat: http://{settings.host}:{settings.port}/ with {args.workers} workers", file=sys.stderr)
-        uvicorn.run(
-            "qa.api:app_from_env",
-            factory=True,
-            workers=args.workers,
-            host=settings.host,
-            port=settings.port,
-            log_level=level,
-        )
-        return 0
-    # create=True: an empty index is fine, articles can be added from the browser.
-    assistant = Assistant.open(settings=settings, create=True)
-    app = create_app(assistant, settings)
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_token:
-        print(
-            f"warning: serving on {settings.host} without QA_API_TOKEN: anyone who can reach it can read the API",
-            file=sys.stderr,
-        )
-    print(f"Web chat: http://{settings.host}:{settings.port}/  (HTTP API docs: /docs; Ctrl-C stops)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=level)
+    settings = settings_from(args)
+    serve(settings, log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower())
     return 0
 
 
@@ -314,11 +272,17 @@ COMMANDS = {
 }
 
 
+def _log_level(verbose: int) -> int:
+    """-v and -vv raise QA_LOG_LEVEL; the settings are not read here, so a bad setting is reported, not raised."""
+    named = os.environ.get("QA_LOG_LEVEL", "WARNING").upper()
+    base = logging.getLevelName(named) if named in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.WARNING
+    return max(logging.DEBUG, int(base) - 10 * verbose)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     set_offline_env()
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=_log_level(args.verbose), format="%(levelname)s %(name)s: %(message)s")
     from qa.errors import QAError
 
     try:

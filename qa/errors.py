@@ -1,8 +1,10 @@
-"""Errors about questions and requests; everything about the index lives in index.errors."""
+"""Errors about questions, question sets and the language model; everything about the index is in index.errors."""
 
 from __future__ import annotations
 
 from index.errors import (
+    AnnotatorError,
+    ConfigError,
     CorruptIndexError,
     EmbeddingModelError,
     ModelMismatchError,
@@ -15,18 +17,30 @@ from index.errors import (
 
 
 class BadQuestionError(QAError):
-    """An empty, over-long or otherwise unusable question."""
+    """An empty, over-long or otherwise unusable question (or history)."""
 
 
 class BadFilterError(QAError):
     """A filter that is malformed or names something that is not in the index."""
 
 
+class BadQuestionSetError(QAError):
+    """An evaluation question set that cannot be read or run."""
+
+
+class LLMError(QAError):
+    """The language model failed, timed out or cannot be loaded."""
+
+
 __all__ = [
+    "AnnotatorError",
     "BadFilterError",
     "BadQuestionError",
+    "BadQuestionSetError",
+    "ConfigError",
     "CorruptIndexError",
     "EmbeddingModelError",
+    "LLMError",
     "ModelMismatchError",
     "NoIndexError",
     "QAError",

@@ -10,9 +10,22 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from qa.errors import QAError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from index.records import MODES, Mode
+from qa.errors import BadQuestionSetError, QAError
+from qa.records import Engine
+from qa.request import describe
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -22,15 +35,53 @@ log = logging.getLogger(__name__)
 TYPES = ("single-fact", "multi-article", "follow-up", "unanswerable")
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    turns: tuple[str, ...]  # earlier turns are asked first; the last one is scored
-    answerable: bool
-    type: str
-    article_ids: tuple[str, ...] = ()
-    evidence: tuple[str, ...] = ()
-    answer_contains: tuple[tuple[str, ...], ...] = ()
+def _groups(value: object) -> object:
+    """answer_contains: a list of groups, each a list of alternatives; a bare string is a group of one."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("must be a list of lists of strings")
+    return [[item] if isinstance(item, str) else item for item in value]
+
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Case(BaseModel):
+    """One question of a question set (a line of a JSONL file)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), StringConstraints(min_length=1)]
+    turns: tuple[NonEmpty, ...] = Field(min_length=1, description="Earlier turns are asked first; the last is scored.")
+    answerable: bool = True
+    type: str = ""
+    article_ids: tuple[NonEmpty, ...] = ()
+    evidence: tuple[NonEmpty, ...] = ()
+    answer_contains: Annotated[tuple[tuple[NonEmpty, ...], ...], BeforeValidator(_groups)] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _question_is_one_turn(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("each line must be a JSON object")
+        if "turns" not in data:
+            question = data.get("question")
+            if not isinstance(question, str) or not question.strip():
+                raise ValueError("needs 'question' (a string) or 'turns' (a list of strings)")
+            data = {**data, "turns": [question]}
+        return data
+
+    @model_validator(mode="after")
+    def _scored_and_typed(self) -> Case:
+        if self.answerable and not self.evidence and not self.answer_contains:
+            raise ValueError("an answerable case needs 'evidence' or 'answer_contains' to be scored")
+        if not self.type:
+            kind = "unanswerable" if not self.answerable else ("follow-up" if len(self.turns) > 1 else "single-fact")
+            if self.answerable and len(self.turns) == 1 and len(self.article_ids) > 1:
+                kind = "multi-article"
+            object.__setattr__(self, "type", kind)
+        return self
 
     @property
     def question(self) -> str:
@@ -75,58 +126,11 @@ class LoadResult:
     problems: list[str] = field(default_factory=list)  # "file:line: what is wrong"
 
 
-def _strings(value: Any, name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"'{name}' must be a list of non-empty strings")
-    return tuple(value)
-
-
 def parse_case(data: Any) -> Case:
-    if not isinstance(data, dict):
-        raise ValueError("each line must be a JSON object")
-    case_id = data.get("id")
-    if not isinstance(case_id, str | int) or str(case_id).strip() == "":
-        raise ValueError("missing 'id'")
-    if "turns" in data:
-        turns = _strings(data["turns"], "turns")
-        if not turns:
-            raise ValueError("'turns' is empty")
-    elif isinstance(data.get("question"), str) and data["question"].strip():
-        turns = (data["question"],)
-    else:
-        raise ValueError("needs 'question' (a string) or 'turns' (a list of strings)")
-    answerable = data.get("answerable", True)
-    if not isinstance(answerable, bool):
-        raise ValueError("'answerable' must be true or false")
-    groups_raw = data.get("answer_contains") or []
-    if not isinstance(groups_raw, list):
-        raise ValueError("'answer_contains' must be a list of lists of strings")
-    groups = []
-    for group in groups_raw:
-        if isinstance(group, str):
-            group = [group]
-        groups.append(_strings(group, "answer_contains"))
-    evidence = _strings(data.get("evidence"), "evidence")
-    if answerable and not evidence and not groups:
-        raise ValueError("an answerable case needs 'evidence' or 'answer_contains' to be scored")
-    kind = data.get("type")
-    if kind is None:
-        kind = "unanswerable" if not answerable else ("follow-up" if len(turns) > 1 else "single-fact")
-        if answerable and len(turns) == 1 and len(data.get("article_ids") or []) > 1:
-            kind = "multi-article"
-    if not isinstance(kind, str):
-        raise ValueError("'type' must be a string")
-    return Case(
-        id=str(case_id),
-        turns=turns,
-        answerable=answerable,
-        type=kind,
-        article_ids=_strings(data.get("article_ids"), "article_ids"),
-        evidence=evidence,
-        answer_contains=tuple(groups),
-    )
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(describe(list(exc.errors()))) from None
 
 
 def load_cases(path: str | Path) -> LoadResult:
@@ -136,7 +140,7 @@ def load_cases(path: str | Path) -> LoadResult:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"Cannot read the question set {path}: {exc}") from exc
+        raise BadQuestionSetError(f"Cannot read the question set {path}: {exc}") from exc
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("//"):
@@ -215,19 +219,19 @@ def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]
 
 
 def run_case(
-    assistant: Assistant, case: Case, k: int, mode: str | None = None, engine: str | None = None
+    assistant: Assistant, case: Case, k: int, mode: Mode | None = None, engine: Engine | None = None
 ) -> CaseResult:
     history: list[dict[str, str]] = []
     try:
         for turn in case.turns[:-1]:
-            earlier = assistant.ask(turn, history=history, k=k, mode=mode, engine=engine)  # type: ignore[arg-type]
+            earlier = assistant.ask(turn, history=history, k=k, mode=mode, engine=engine)
             history += [{"role": "user", "content": turn}, {"role": "assistant", "content": earlier.answer}]
         started = time.perf_counter()
         answer = assistant.ask(
             case.question,
             history=history,
             k=k,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             engine=engine,
         ).to_dict()
         seconds = time.perf_counter() - started
@@ -240,9 +244,9 @@ def run(
     assistant: Assistant,
     cases: list[Case],
     k: int = 5,
-    mode: str | None = None,
+    mode: Mode | None = None,
     progress: Callable[[int, int], None] | None = None,
-    engine: str | None = None,
+    engine: Engine | None = None,
 ) -> list[CaseResult]:
     results = []
     for i, case in enumerate(cases, start=1):
@@ -300,7 +304,7 @@ class EvalRun:
 
     def write(self, out: Path) -> list[Path]:
         """results.jsonl, metrics.json and report.html in `out`."""
-        from qa.report import render
+        from qa.report import render_report
 
         out.mkdir(parents=True, exist_ok=True)
         rows = {name: [r.to_dict() for r in results] for name, results in self.results.items()}
@@ -318,7 +322,7 @@ class EvalRun:
             ),
             encoding="utf-8",
         )
-        report_path.write_text(render(self.source, summaries, rows, self.problems, self.k), encoding="utf-8")
+        report_path.write_text(render_report(self.source, summaries, rows, self.problems, self.k), encoding="utf-8")
         return [results_path, metrics_path, report_path]
 
 
@@ -331,24 +335,27 @@ def evaluate(
 ) -> EvalRun:
     """Run a question set once per configuration over the same index. A configuration is a retrieval mode
     (hybrid, dense, bm25), an answer engine (extractive, llm), or both joined by '+' (llm+bm25)."""
-    from index.retrieve import MODES
-
     loaded = load_cases(path)
     if not loaded.cases:
-        raise QAError(f"No usable questions in {path}" + (f": {loaded.problems[0]}" if loaded.problems else ""))
-    configs = configs or [assistant.settings.retrieval]
+        raise BadQuestionSetError(
+            f"No usable questions in {path}" + (f": {loaded.problems[0]}" if loaded.problems else "")
+        )
+    configs = configs or [assistant.settings.retrieval.mode]
     engines = ("extractive", "llm")
-    parsed: dict[str, tuple[str | None, str | None]] = {}
+    parsed: dict[str, tuple[Mode | None, Engine | None]] = {}
     for name in configs:
         parts = name.split("+")
         modes = [p for p in parts if p in MODES]
         chosen = [p for p in parts if p in engines]
         if len(modes) > 1 or len(chosen) > 1 or len(modes) + len(chosen) != len(parts):
-            raise QAError(
+            raise BadQuestionSetError(
                 f"Unknown configuration {name!r}; use a retrieval mode ({', '.join(MODES)}), an engine "
                 f"({', '.join(engines)}), or both joined by '+'"
             )
-        parsed[name] = (modes[0] if modes else None, chosen[0] if chosen else None)
+        parsed[name] = (
+            cast(Mode, modes[0]) if modes else None,
+            cast(Engine, chosen[0]) if chosen else None,
+        )
     total = len(loaded.cases) * len(configs)
     done = 0
 

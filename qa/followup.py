@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from index.tokenize import STOPWORDS, words
+from index.tokenize import STOPWORDS, opens_sentence, words
 
-Message = dict[str, str]
+Message = Mapping[str, str]
 
 # Words that point back at something said earlier.
 _ANAPHORA = frozenset(
@@ -21,12 +21,8 @@ _OPENERS = re.compile(
     r"what did (?:he|she|they|it)|is that|was that|are they|were they|did they|does it|do they)\b",
     re.I,
 )
-_DEFINITE = re.compile(
-    r"\b(?:the|that|this|those|these) (?:council|union|authority|service|claims?|report|"
-    r"inspectors?|whistleblowers?|staff|investigation|director|chief executive|allegations?|"
-    r"social workers?|article|letter|spokesperson|politicians?|group|team|inspection)\b",
-    re.I,
-)
+# A demonstrative before a noun points back at something said earlier ("those claims", "that report").
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this|those|these) [a-z][\w'’-]*", re.I)
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _QUESTION_WORDS = frozenset(
@@ -47,7 +43,7 @@ def proper_names(text: str, with_initial: bool = True) -> list[str]:
     names = []
     for match in _CAPITALISED.finditer(text):
         parts = match.group(0).split()
-        initial = match.start() == 0 or bool(re.search(r"[.!?]\s*$", text[: match.start()]))
+        initial = opens_sentence(text, match.start())
         while parts and parts[0].lower() in _QUESTION_WORDS:
             parts, initial = parts[1:], False
         if not parts:
@@ -63,7 +59,7 @@ def is_followup(question: str) -> bool:
     tokens = words(question)
     if not tokens:
         return False
-    if _OPENERS.match(question) or _DEFINITE.search(question):
+    if _OPENERS.match(question) or _DEMONSTRATIVE.search(question):
         return True
     if any(t in _ANAPHORA for t in tokens):
         return True
@@ -80,7 +76,8 @@ def rewrite(question: str, history: Sequence[Message] | None) -> str:
     extra: list[str] = []
 
     def add(word: str) -> None:
-        if word.lower() not in present and word.lower() not in {e.lower() for e in extra}:
+        if word.lower() not in present:
+            present.add(word.lower())
             extra.append(word)
 
     # The last user question carries the topic; an earlier one only when the last was itself a follow-up.

@@ -15,8 +15,9 @@ from index.records import Article, Chunk, Hit
 from index.sentences import split_sentences
 from index.tokenize import STOPWORDS, stem, terms, words
 from qa.answer import lacks_asked_kind
-from qa.llm import LLM, LLMError
-from qa.records import Answer, Citation
+from qa.errors import LLMError
+from qa.llm import LLM
+from qa.records import Answer, Citation, Dropped, Passage
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +160,8 @@ def best_quote(sentence: str, source: Source) -> str:
 
 
 def check(
-    question: str, raw: str, sources: Sequence[Source], hits: Sequence[Hit], min_support: float
-) -> tuple[Answer | None, list[dict[str, str]], str | None]:
+    question: str, raw: str, sources: Sequence[Source], hits: Sequence[Passage], min_support: float
+) -> tuple[Answer | None, list[Dropped], str | None]:
     """The checked answer (None when nothing survives), the sentences dropped and why, and a fallback reason."""
     text = raw.strip()
     if not text:
@@ -169,7 +170,7 @@ def check(
         return None, [], "the model found no answer in the sources"
     by_number = {s.n: s for s in sources}
     kept: list[tuple[str, list[Source]]] = []
-    dropped: list[dict[str, str]] = []
+    dropped: list[Dropped] = []
     # "[1], [2] and [3]" is one list of markers: the words between them would be left stranded.
     text = re.sub(r"\]\s*(?:[,;]|and|&)\s*(?:and\s*)?\[", "][", " ".join(text.split()))
     # "… 18. [1]" puts the marker after the full stop: move it before, so it stays with its sentence.
@@ -184,11 +185,11 @@ def check(
             continue  # a stray marker or fragment
         valid = [by_number[n] for n in dict.fromkeys(cited) if n in by_number]
         if not valid:
-            dropped.append({"sentence": plain, "reason": "no citation of a given source"})
+            dropped.append(Dropped(plain, "no citation of a given source"))
             continue
         ok, why = support(plain, valid, min_support, question)
         if not ok:
-            dropped.append({"sentence": plain, "reason": why})
+            dropped.append(Dropped(plain, why))
             continue
         # Supported by its sources together; a source that shares nothing with the sentence beyond the
         # question's own words is not evidence for it, and citing it would send the reader to the wrong place.
@@ -224,16 +225,7 @@ def check(
             if key not in numbering:
                 numbering[key] = len(numbering) + 1
                 citations.append(
-                    Citation(
-                        n=numbering[key],
-                        article_id=source.article.id,
-                        title=source.article.title,
-                        paragraph=source.paragraph,
-                        text=source.text,
-                        quote=best_quote(plain, source),
-                        outlet=source.article.outlet,
-                        date=source.article.date,
-                    )
+                    Citation.of(numbering[key], source.article, source.paragraph, best_quote(plain, source))
                 )
             marks.append(f"[{numbering[key]}]")
         parts.append(f"{plain} {''.join(dict.fromkeys(marks))}")
@@ -247,11 +239,13 @@ def generate(
     llm: LLM,
     question: str,
     extractive: Answer,
+    hits: Sequence[Hit],
     articles: dict[str, Article],
     config: GenerateConfig,
 ) -> Iterator[str | Answer]:
-    """Stream the model's text, then yield the checked Answer, or the extractive one marked as a fallback."""
-    sources = choose_sources(extractive, extractive.hits, articles, config.max_sources)
+    """Stream the model's text, then yield the checked Answer, or the extractive one marked as a fallback.
+    `hits` are what the extractive answer shows."""
+    sources = choose_sources(extractive, hits, articles, config.max_sources)
     if not sources:
         yield replace(extractive, fallback="no paragraphs to write from")
         return

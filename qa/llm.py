@@ -10,18 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from index.errors import QAError
+from qa.errors import LLMError
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM as LlamaIndexLLM
 
-    from qa.settings import Settings
+    from qa.settings import LLMSettings
 
 log = logging.getLogger(__name__)
-
-
-class LLMError(QAError):
-    """The language model failed, timed out or cannot be loaded."""
 
 
 class LLM(Protocol):
@@ -164,16 +160,14 @@ def open_server(url: str, model: str, api_key: str | None, timeout: float, max_t
     return LlamaIndexChat(llm, f"{model}@{url}")
 
 
-def open_llm(settings: Settings) -> LLM:
+def open_llm(settings: LLMSettings, model_cache: Path) -> LLM:
     """The backend the settings choose: QA_LLM_URL (a server), else QA_LLM_GGUF, else the bundled local model."""
-    if settings.llm_url:
-        return open_server(
-            settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout, settings.llm_max_tokens
-        )
-    if settings.llm_gguf is not None:
-        path = settings.llm_gguf
+    if settings.url:
+        return open_server(settings.url, settings.model, settings.api_key, settings.timeout, settings.max_tokens)
+    if settings.gguf is not None:
+        path = settings.gguf
     else:
         from qa.local_model import local_model_path
 
-        path = local_model_path(settings.model_cache)
-    return open_gguf(path, settings.llm_threads, settings.llm_context, settings.llm_max_tokens)
+        path = local_model_path(model_cache)
+    return open_gguf(path, settings.threads, settings.context, settings.max_tokens)

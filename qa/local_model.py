@@ -8,7 +8,7 @@ import logging
 import os
 from pathlib import Path
 
-from qa.llm import LLMError
+from qa.errors import LLMError
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,8 @@ def part_path(number: int) -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while block := handle.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def assemble(target: Path, parts: list[Path], expected: str = SHA256) -> Path:

@@ -1,55 +1,86 @@
-"""The answer records: Citation and Answer, and the JSON contract they serialise to."""
+"""The answer records (Citation, Passage, Dropped, Answer): their fields are the JSON contract, written once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from index.records import Hit
+from pydantic import Field, TypeAdapter
+
+from index.records import Article, Hit
+
+Engine = Literal["extractive", "llm"]
 
 
 @dataclass(frozen=True)
 class Citation:
-    n: int
+    n: Annotated[int, Field(description="The number the answer text uses for it: [n].")]
     article_id: str
     title: str
-    paragraph: int
-    text: str  # the whole paragraph
-    quote: str  # the cited sentence, verbatim from `text`
+    paragraph: Annotated[int, Field(description="1-based, as GET /api/articles/{id} numbers paragraphs.")]
+    text: Annotated[str, Field(description="The whole cited paragraph.")]
+    quote: Annotated[str, Field(description="The cited sentence, verbatim in text.")]
     outlet: str | None = None
-    date: str | None = None
+    date: Annotated[str | None, Field(description="yyyy-mm-dd, when the article states it.")] = None
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "n": self.n,
-            "article_id": self.article_id,
-            "title": self.title,
-            "paragraph": self.paragraph,
-            "text": self.text,
-            "quote": self.quote,
-            "outlet": self.outlet,
-            "date": self.date,
-        }
+    @classmethod
+    def of(cls, n: int, article: Article, paragraph: int, quote: str) -> Citation:
+        """Citation [n] of `quote`, a sentence of the article's paragraph number `paragraph`."""
+        return cls(
+            n=n,
+            article_id=article.id,
+            title=article.title,
+            paragraph=paragraph,
+            text=article.paragraphs[paragraph - 1],
+            quote=quote,
+            outlet=article.outlet,
+            date=article.date,
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as the contract shows it."""
+
+    article_id: str
+    paragraphs: Annotated[list[int], Field(description="The paragraph numbers the passage covers.")]
+    text: str
+    score: Annotated[float, Field(description="Fused retrieval score; higher is better.")]
+
+    @classmethod
+    def of(cls, hit: Hit) -> Passage:
+        return cls(hit.article_id, list(hit.chunk.paragraphs), hit.chunk.text, round(float(hit.score), 6))
+
+
+@dataclass(frozen=True)
+class Dropped:
+    sentence: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class Answer:
     question: str
-    answer: str
+    answer: Annotated[str, Field(description="The answer, with [n] markers; an abstention starts with NO_ANSWER.")]
     abstained: bool
     citations: tuple[Citation, ...] = ()
-    hits: tuple[Hit, ...] = field(default_factory=tuple)
-    engine: str = "extractive"  # which engine wrote `answer`: "extractive" or "llm"
-    fallback: str | None = None  # why the LLM engine's answer was replaced by the extractive one
-    dropped: tuple[dict[str, str], ...] = ()  # LLM sentences removed by the check: {"sentence", "reason"}
+    hits: Annotated[tuple[Passage, ...], Field(description="The passages retrieved for the question.")] = ()
+    engine: Annotated[Engine, Field(description="Who wrote the answer text.")] = "extractive"
+    fallback: Annotated[
+        str | None, Field(description="Why the language model's answer was replaced by the extractive one.")
+    ] = None
+    dropped: Annotated[
+        tuple[Dropped, ...], Field(description="Sentences of a written answer that the check removed, and why.")
+    ] = ()
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "abstained": self.abstained,
-            "citations": [c.to_dict() for c in self.citations],
-            "hits": [h.to_dict() for h in self.hits],
-            "engine": self.engine,
-            "fallback": self.fallback,
-            "dropped": [dict(d) for d in self.dropped],
-        }
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (what /api/ask returns and `qa ask --json` prints)."""
+        result: dict[str, Any] = answer_adapter().dump_python(self, mode="json")
+        return result
+
+
+@cache
+def answer_adapter() -> TypeAdapter[Answer]:
+    """Validation, serialisation and JSON schema of the answer contract."""
+    return TypeAdapter(Answer)

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-# Before anything imports huggingface or chromadb: nothing may reach the network.
-for _key, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ[_key] = _value
+import pytest
+
+from index.embed import HashingEmbedder
+from qa.assistant import Assistant
+from qa.offline import set_offline_env
+from qa.settings import Settings
+
+# Before anything imports huggingface, chromadb or gradio (they are imported on first use): nothing may reach the
+# network. A developer's own QA_* settings must not leak into the tests.
+set_offline_env()
 for _key in [k for k in os.environ if k.startswith("QA_")]:
-    del os.environ[_key]  # a developer's QA_* settings must not leak into the tests
-
-from collections.abc import Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from index.embed import HashingEmbedder  # noqa: E402
-from qa.assistant import Assistant  # noqa: E402
-from qa.settings import Settings  # noqa: E402
+    del os.environ[_key]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "data" / "articles"
@@ -37,6 +30,7 @@ def articles_dir() -> Path:
 
 
 def fake_assistant(index_dir: Path, **settings: object) -> Assistant:
+    """An Assistant with the word-hashing embedder; `settings` as Settings takes them (groups as dicts)."""
     return Assistant.open(
         settings=Settings(index_dir=index_dir, **settings),  # type: ignore[arg-type]
         embedder=HashingEmbedder(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ def wait_for(url: str, timeout: float = 60.0, process: subprocess.Popen[bytes] |
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answered (401 when it needs a token): it is up
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"nothing answered at {url} within {timeout:.0f}s")

@@ -1,4 +1,4 @@
-"""The web chat's events through gradio_client against a real server on 127.0.0.1 (fake embedder)."""
+"""The web chat's events, driven as its page drives them, against a real server on 127.0.0.1 (fake embedder)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
 
-from qa.api import create_app
 from qa.assistant import Assistant
+from qa.serve import create_app
 from qa.settings import Settings
+from tests.webchat import WebChat, WebChatError, message_text
 from tests.webserver import serving
 
 pytestmark = pytest.mark.slow
@@ -36,28 +36,21 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles_dir: Path) -> Iter
 
 
 @pytest.fixture
-def client(server: str) -> Client:
+def client(server: str) -> WebChat:
     """A new browser session: its own conversation state."""
-    return Client(server + "/", verbose=False)
+    return WebChat(server)
 
 
-def message_text(message: dict[str, Any]) -> str:
-    content = message["content"]
-    return "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+def ask(client: WebChat, question: str, filters: tuple[Any, ...] = NO_FILTERS) -> tuple[Any, ...]:
+    chat, _, sources, viewer, box = client.run("respond", question, None, *filters)
+    return chat, sources, viewer, box
 
 
-def ask(client: Client, question: str, filters: tuple[Any, ...] = NO_FILTERS) -> tuple[Any, ...]:
-    result: tuple[Any, ...] = client.predict(question, *filters, api_name="/ask")
-    return result
-
-
-def test_answers_stream_in_and_end_with_numbered_sources(client: Client) -> None:
-    job = client.submit(QUESTION, *NO_FILTERS, api_name="/ask")
-    final = job.result(timeout=60)
-    updates = job.outputs()
+def test_answers_stream_in_and_end_with_numbered_sources(client: WebChat) -> None:
+    final, updates = client.run("respond", QUESTION, None, *NO_FILTERS, stream=True)
     assert len(updates) > 2, "the answer should arrive in pieces"
-    partial = message_text(updates[1][0][-1])
-    chat, sources, viewer, question_box = final
+    partial = message_text(updates[0][0][-1])
+    chat, _, sources, viewer, question_box = final
     answer = message_text(chat[-1])
     assert partial and answer.startswith(partial.rstrip("…").strip()[:10])
     assert [m["role"] for m in chat] == ["user", "assistant"]
@@ -68,9 +61,9 @@ def test_answers_stream_in_and_end_with_numbered_sources(client: Client) -> None
     assert "Select a source" in viewer
 
 
-def test_selecting_a_source_opens_the_article_at_the_cited_paragraph(client: Client) -> None:
+def test_selecting_a_source_opens_the_article_at_the_cited_paragraph(client: WebChat) -> None:
     ask(client, QUESTION)
-    viewer = client.predict("0:1", api_name="/show_source")
+    (viewer,) = client.run("show_source", "0:1", None)
     assert 'data-article="000_60f27155d5b16904"' in viewer and 'data-cited="9"' in viewer
     cited = viewer.split('class="qa-paragraph qa-cited"')
     assert len(cited) == 2, "exactly one paragraph is highlighted"
@@ -79,7 +72,7 @@ def test_selecting_a_source_opens_the_article_at_the_cited_paragraph(client: Cli
     assert viewer.count('class="qa-pn"') > 20  # every paragraph shows its number
 
 
-def test_follow_up_questions_use_the_conversation(client: Client) -> None:
+def test_follow_up_questions_use_the_conversation(client: WebChat) -> None:
     first = ask(client, "What did the union say about Southampton?")
     assert "Southampton" in message_text(first[0][-1])
     chat, sources, _, _ = ask(client, "How many staff back those claims?")
@@ -88,66 +81,85 @@ def test_follow_up_questions_use_the_conversation(client: Client) -> None:
     assert "35" in answer and "004_f40178fcdc7ff358" not in answer
     assert sources["label"] == "Sources of answer 2" and sources["choices"][0][1] == "1:1"
     # A new session knows nothing of that conversation.
-    fresh = ask(Client(client.src, verbose=False), "How many staff back those claims?")
+    fresh = ask(WebChat(str(client.client.base_url)), "How many staff back those claims?")
     assert len(fresh[0]) == 2
 
 
-def test_an_abstention_is_shown_as_an_answer(client: Client) -> None:
+def test_an_abstention_is_shown_as_an_answer(client: WebChat) -> None:
     chat, sources, viewer, _ = ask(client, "What is the capital of Peru?")
     answer = message_text(chat[-1])
-    assert answer.startswith("The articles don&#x27;t say.") and "No passage in the indexed articles" in answer
+    assert html.unescape(answer).startswith("The articles don't say.")
+    assert "No passage in the indexed articles" in answer
+    assert "No passage in the indexed articles" in answer
     assert sources["choices"] == [] and "no sources" in viewer
 
 
-def test_filters_apply_to_the_chat_and_bad_ones_are_explained(client: Client) -> None:
+def test_filters_apply_to_the_chat_and_bad_ones_are_explained(client: WebChat) -> None:
     chat, sources, _, _ = ask(client, QUESTION, (["001_85613e040497daa0"], [], "", ""))
     assert all(choice[0] for choice in sources["choices"])
     assert "000_60f27155d5b16904" not in str(sources) and "40 cases - more than" not in message_text(chat[-1])
-    with pytest.raises(AppError, match="yyyy-mm-dd"):
+    with pytest.raises(WebChatError, match="yyyy-mm-dd"):
         ask(client, QUESTION, ([], [], "March 2022", ""))
-    with pytest.raises(AppError, match="no-such-article"):
+    with pytest.raises(WebChatError, match="no-such-article"):
         ask(client, QUESTION, (["no-such-article"], [], "", ""))
 
 
-def test_the_article_list_and_the_filter_choices(client: Client) -> None:
-    table, articles, outlets, to_open = client.predict(api_name="/articles")
+def test_the_article_list_and_the_filter_choices(client: WebChat) -> None:
+    table, articles, outlets, to_open = client.run("refresh")
     assert table.count("<tr>") == 6  # header and five articles
     assert [value for _, value in articles["choices"]] == [value for _, value in to_open["choices"]]
     assert articles["choices"][0][1] == "000_60f27155d5b16904"
     assert "The Advertiser" in [value for _, value in outlets["choices"]]
-    viewer = client.predict("000_60f27155d5b16904", api_name="/show_article")
+    (viewer,) = client.run("show_article", "000_60f27155d5b16904")
     assert 'data-cited=""' in viewer and "qa-cited" not in viewer.replace('data-cited=""', "")
 
 
+def test_without_a_token_the_chat_offers_no_uploads(client: WebChat) -> None:
+    assert not client.has("add_files")
+    page = client.client.get("/config").text
+    assert "QA_SERVER_API_TOKEN" in page  # the page says how to turn uploads on
+
+
 def test_added_articles_are_reported_and_answered_as_text(
-    client: Client, make_fake: Callable[..., Assistant], tmp_path: Path
+    make_fake: Callable[..., Assistant], tmp_path: Path
 ) -> None:
-    # Its own server: adding articles must not change what the other tests see.
+    # Its own server, with a token: adding articles needs it, and must not change what the other tests see.
     assistant = make_fake(tmp_path / "index")
-    with serving(create_app(assistant, Settings(index_dir=tmp_path / "index"))) as url:
-        own = Client(url + "/", verbose=False)
+    settings = Settings(index_dir=tmp_path / "index", server={"api_token": "s3cret"})
+    with serving(create_app(assistant, settings)) as url:
+        browser = httpx.Client(base_url=url, timeout=60)
+        assert browser.get("/config").status_code == 401  # nothing runs before signing in
+        signed_in = browser.post("/login", data={"username": "reporter", "password": "s3cret"})
+        assert signed_in.status_code == 200, signed_in.text
+        own = WebChat(url, browser)
         empty = tmp_path / "empty.txt"
         empty.write_text("")
-        report, files, table, *_ = own.predict(
-            [handle_file(str(HOSTILE)), handle_file(str(empty))], api_name="/add_articles"
-        )
+        uploaded = browser.post(
+            "/gradio_api/upload",
+            files=[("files", (p.name, p.read_bytes())) for p in (HOSTILE, empty)],
+        ).json()
+        files = [
+            {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+            for path, name in zip(uploaded, ("hostile_ferry.txt", "empty.txt"), strict=True)
+        ]
+        report, files_after, table, *_ = own.run("add_files", files)
         assert "1 added, 1 rejected" in report
         assert "<td>hostile_ferry.txt</td><td>added</td>" in report and "<td>empty.txt</td><td>rejected</td>" in report
-        assert files is None
+        assert files_after is None
         assert "&lt;script&gt;" in table and "<script>" not in table
-        chat, sources, _, _ = own.predict("How much will the ferry fare rise to?", *NO_FILTERS, api_name="/ask")
+        chat, _, sources, _, _ = own.run("respond", "How much will the ferry fare rise to?", None, *NO_FILTERS)
         answer = message_text(chat[-1])
         assert "£4" in answer
         assert "&lt;script&gt;window.__pwned" in answer and "<script>" not in answer and "<img" not in answer
-        viewer = own.predict(sources["choices"][0][1], api_name="/show_source")
+        (viewer,) = own.run("show_source", sources["choices"][0][1], None)
         for tag in ("<script", "<img", "<iframe", "<svg", "<b ", '<a href="javascript'):
             assert tag not in viewer
-        assert "&lt;img src=&quot;http://evil.example/pixel.png&quot;" in viewer
+        assert "&lt;img src=&#34;http://evil.example/pixel.png&#34;" in viewer
 
 
-def test_a_new_conversation_forgets_the_old_one(client: Client) -> None:
+def test_a_new_conversation_forgets_the_old_one(client: WebChat) -> None:
     ask(client, QUESTION)
-    chat, sources, _, _ = client.predict(api_name="/reset")
+    chat, _, sources, _, _ = client.run("reset")
     assert chat == [] and sources["choices"] == []
     chat, _, _, _ = ask(client, "How many staff back those claims?")
     assert len(chat) == 2

@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 30_000
+TOKEN = "browser-test-token"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles_dir: Path) -> Iter
     workdir = tmp_path_factory.mktemp("browser")
     index_dir = workdir / "index"
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env["QA_SERVER_API_TOKEN"] = TOKEN  # so the chat can add articles, after signing in
     subprocess.run(
         [str(BIN / "qa"), "ingest", str(articles_dir), "--index-dir", str(index_dir)],
         check=True,
@@ -103,6 +105,10 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
 
             # gradio keeps a connection open, so "networkidle" never comes: wait for the elements instead.
             page.goto(server + "/", wait_until="load")
+            # The server has a token: the chat asks for it first (any user name).
+            page.locator("input[type=password]").fill(TOKEN)
+            page.locator("input:not([type=password])").first.fill("reporter")
+            page.get_by_role("button", name="Login").click()
             expect(page.locator("#qa-question textarea")).to_be_visible()
             expect(page.get_by_text("How many cases did one Worcestershire social worker have?")).to_be_visible()
 
@@ -148,7 +154,7 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             # 4. A hostile article, added from the browser, renders as text: nothing runs, nothing loads.
             page.get_by_text("Add articles").click()
             page.locator("#qa-files input[type=file]").set_input_files(str(HOSTILE))
-            expect(page.locator("#qa-files")).to_contain_text("hostile_ferry.txt")
+            expect(page.locator("#qa-files")).to_contain_text("hostile_ferry")  # name and suffix render apart
             page.locator("#qa-add-button").click()
             report = page.locator("#qa-report")
             expect(report).to_contain_text("1 added")

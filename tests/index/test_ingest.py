@@ -51,7 +51,7 @@ def test_changed_article_replaces_all_its_chunks(fake: Assistant, corpus: Path) 
     mine = [c for c, _ in fake.store.iter_chunks() if c.article_id == article.id]
     assert mine and all(c.article_hash == article.content_hash for c in mine)
     answer = fake.ask("What new paragraph was added by the desk?")
-    assert any("added by the desk" in h.chunk.text for h in answer.hits)
+    assert any("added by the desk" in h.text for h in answer.hits)
 
 
 def test_prune_removes_articles_whose_files_are_gone(fake: Assistant, corpus: Path) -> None:
@@ -124,8 +124,9 @@ def test_a_failure_mid_write_leaves_the_old_version_whole(
     assert report.counts["rejected"] == 1 and "disk full" in report.items[-1].detail
     monkeypatch.undo()
     assert fake.article("004_f40178fcdc7ff358") == old
-    answer = fake.ask("How many employees back the Southampton whistleblowing concerns?")
-    assert all(h.chunk.article_hash == old.content_hash for h in answer.hits if h.article_id == old.id)
+    hits = fake.retriever.search("How many employees back the Southampton whistleblowing concerns?", k=10)
+    assert all(h.chunk.article_hash == old.content_hash for h in hits if h.article_id == old.id)
+    assert "36" not in fake.ask("How many employees back the Southampton whistleblowing concerns?").answer
     # Running again finishes the job: new version in, no leftovers of the old one.
     again = fake.ingest([corpus])
     assert again.counts["updated"] == 1

@@ -9,7 +9,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.cli import main
-from qa.evaluate import Case, evaluate, holds, load_cases, score
+from qa.evaluate import evaluate, holds, load_cases, parse_case, score
 
 
 def test_malformed_lines_are_reported_with_their_number(tmp_path: Path) -> None:
@@ -47,8 +47,15 @@ def citation(article: str, text: str, n: int = 1) -> dict[str, object]:
 
 
 def test_scores_for_an_answerable_question() -> None:
-    case = Case(
-        "x", ("How many?",), True, "multi-article", ("A", "B"), ("40 cases", "18"), (("40",), ("18", "eighteen"))
+    case = parse_case(
+        {
+            "id": "x",
+            "question": "How many?",
+            "type": "multi-article",
+            "article_ids": ["A", "B"],
+            "evidence": ["40 cases", "18"],
+            "answer_contains": [["40"], ["18", "eighteen"]],
+        }
     )
     answer = {
         "answer": "They had 40 cases. The limit is 18.",
@@ -65,7 +72,8 @@ def test_scores_for_an_answerable_question() -> None:
 
 
 def test_scores_for_an_unanswerable_question() -> None:
-    case = Case("u", ("Who won the cup?",), False, "unanswerable")
+    case = parse_case({"id": "u", "question": "Who won the cup?", "answerable": False})
+    assert case.type == "unanswerable"
     assert score(case, {"abstained": True, "citations": []}, 5)["refused"] == 1.0
     wrong = score(case, {"abstained": False, "citations": [citation("A", "x")]}, 5)
     assert wrong["refused"] == 0.0 and wrong["citation_precision"] == 0.0

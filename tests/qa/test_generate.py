@@ -11,7 +11,8 @@ import pytest
 
 import prompts
 from qa.assistant import Assistant
-from qa.llm import LLMError, ScriptedLLM
+from qa.errors import LLMError
+from qa.llm import ScriptedLLM
 from qa.records import Answer
 
 QUESTION = "How many cases did one Worcestershire social worker have?"
@@ -26,7 +27,7 @@ def source_of(user: str, phrase: str) -> int:
 
 
 def with_llm(base: Assistant, llm: object) -> Assistant:
-    settings = base.settings.model_copy(update={"answer_engine": "llm"})
+    settings = base.settings.with_overrides({"answer": {"engine": "llm"}})
     return Assistant(settings, base.store, base.embedder, llm=llm)  # type: ignore[arg-type]
 
 
@@ -68,7 +69,7 @@ def test_unsupported_and_uncited_sentences_are_dropped(fake_bundled: Assistant) 
 
     answer = with_llm(fake_bundled, ScriptedLLM(reply)).ask(QUESTION)
     assert answer.answer == "One social worker had to deal with 40 cases. [1]"
-    reasons = {d["sentence"]: d["reason"] for d in answer.dropped}
+    reasons = {d.sentence: d.reason for d in answer.dropped}
     assert "number(s) not in the cited paragraph: 3" in reasons["The council paid £3m in compensation."]
     assert reasons["Birmingham City Council said the same."] == "no citation of a given source"
     assert "name(s)" in reasons["Ofsted praised Birmingham for it."]
@@ -121,7 +122,9 @@ def test_backend_error_and_timeout_fall_back(fake_bundled: Assistant) -> None:
 
 
 def test_a_model_that_cannot_load_falls_back(fake_bundled: Assistant, tmp_path: Path) -> None:
-    settings = fake_bundled.settings.model_copy(update={"answer_engine": "llm", "llm_gguf": tmp_path / "none.gguf"})
+    settings = fake_bundled.settings.with_overrides(
+        {"answer": {"engine": "llm"}, "llm": {"gguf": tmp_path / "none.gguf"}}
+    )
     answer = Assistant(settings, fake_bundled.store, fake_bundled.embedder).ask(QUESTION)
     assert answer.engine == "extractive" and "unavailable" in (answer.fallback or "")
 

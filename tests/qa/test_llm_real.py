@@ -35,9 +35,9 @@ def gguf(tmp_path_factory: pytest.TempPathFactory, real: Assistant) -> Path:
 
 @pytest.fixture(scope="module")
 def in_process(real: Assistant, gguf: Path) -> Assistant:
-    settings = real.settings.model_copy(update={"answer_engine": "llm"})
+    settings = real.settings.with_overrides({"answer": {"engine": "llm"}})
     llm = open_gguf(
-        gguf, threads=settings.llm_threads, context=settings.llm_context, max_tokens=settings.llm_max_tokens
+        gguf, threads=settings.llm.threads, context=settings.llm.context, max_tokens=settings.llm.max_tokens
     )
     return Assistant(settings, real.store, real.embedder, llm=llm)
 
@@ -109,8 +109,8 @@ def server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 def test_openai_compatible_server_by_three_settings(real: Assistant, server: str) -> None:
-    settings = real.settings.model_copy(
-        update={"answer_engine": "llm", "llm_url": server, "llm_model": "local", "llm_api_key": "unused"}
+    settings = real.settings.with_overrides(
+        {"answer": {"engine": "llm"}, "llm": {"url": server, "model": "local", "api_key": "unused"}}
     )
     assistant = Assistant(settings, real.store, real.embedder)  # the backend comes from the settings alone
     check_answerable(assistant, "s22")
