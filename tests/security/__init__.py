@@ -1,0 +1,1 @@
+"""Security tests: each one attacks the served app (HTTP API and web chat) and checks that the attack fails."""
