@@ -52,6 +52,8 @@ CSS = """
 #qa-viewer .qa-pt { white-space: pre-wrap; }
 #qa-viewer .qa-cited { background: var(--color-accent-soft); outline: 2px solid var(--color-accent); }
 #qa-viewer .qa-cited mark { background: #ffe58a; color: inherit; padding: 0 .1rem; }
+mark.qa-answer, #qa-viewer .qa-cited mark.qa-answer { background: #ffc14d; font-weight: 600; }
+.qa-related { opacity: .8; }
 #qa-viewer .qa-hint, .qa-hint { color: var(--body-text-color-subdued); }
 .qa-table table { width: 100%; border-collapse: collapse; font-size: .9rem; }
 .qa-table th, .qa-table td { text-align: left; padding: .25rem .4rem;
@@ -72,18 +74,24 @@ watch('value', reveal);
 
 # -- rendering (pure functions: text in, escaped HTML out) -----------------------------------------------------
 
-ANSWER = """{{ answer.answer | lines }}
+ANSWER = """{% if short %}<strong class="qa-short">{{ answer.short_answer }}</strong> [1] — “{{ short.before }}\
+<mark class="qa-answer">{{ short.answer }}</mark>{{ short.after }}”\
+{% else %}{{ answer.answer | lines }}{% endif %}
 {% if answer.abstained %}<br><em class="qa-hint">No passage in the indexed articles answers this.</em>{% endif %}
 {% if answer.citations %}<br><strong>Sources</strong><ul class="qa-sources">
-{% for c in answer.citations %}<li>{{ label(c) }}</li>{% endfor %}</ul>{% endif %}"""
+{% for c in answer.citations %}<li>{{ label(c) }}</li>{% endfor %}</ul>{% endif %}
+{% if answer.related %}<br><strong>Related, not the answer</strong><ul class="qa-related">
+{% for c in answer.related %}<li>{{ label(c) }}</li>{% endfor %}</ul>{% endif %}
+{% if confidence is not none %}<br><span class="qa-hint qa-confidence">Confidence {{ confidence }}</span>{% endif %}"""
 
 ARTICLE = """<div class="qa-article" data-article="{{ article.id }}" data-cited="{{ cited or '' }}">
 <div class="qa-article-title">{{ article.title }}</div>
 <p class="qa-article-meta">{% for x in meta %}{{ x }} · {% endfor %}{{ article.id }}</p>
 {% for number, before, quote, after in rows %}
 <p class="qa-paragraph{{ ' qa-cited' if number == cited else '' }}" id="qa-p-{{ number }}" data-n="{{ number }}">\
-<span class="qa-pn">{{ number }}</span><span class="qa-pt">{{ before }}{% if quote %}<mark>{{ quote }}</mark>\
-{% endif %}{{ after }}</span></p>
+<span class="qa-pn">{{ number }}</span><span class="qa-pt">{{ before }}{% if quote %}<mark>{{ quote[0] }}\
+{% if quote[1] %}<mark class="qa-answer">{{ quote[1] }}</mark>{{ quote[2] }}{% endif %}</mark>{% endif %}\
+{{ after }}</span></p>
 {% endfor %}</div>"""
 
 HINT = """<p class="qa-hint">{{ text }}</p>"""
@@ -113,8 +121,15 @@ def source_label(citation: dict[str, Any]) -> str:
 
 
 def answer_html(answer: dict[str, Any]) -> str:
-    """An assistant message: the answer, then its numbered sources; an abstention says so."""
-    return render(ANSWER, answer=answer, label=source_label)
+    """An assistant message: the answer (a short answer highlighted inside its quote), then its numbered
+    sources; a refusal says so, and lists the near misses as related, not the answer."""
+    short = None
+    citations = answer.get("citations") or []
+    if answer.get("short_answer") and citations and citations[0].get("span"):
+        quote, (start, end) = citations[0]["quote"], citations[0]["span"]
+        short = {"before": quote[:start], "answer": quote[start:end], "after": quote[end:]}
+    confidence = f"{answer['confidence']:.0%}" if "confidence" in answer else None
+    return render(ANSWER, answer=answer, short=short, label=source_label, confidence=confidence)
 
 
 def chat_messages(turns: list[Turn], pending: tuple[str, str] | None = None) -> list[dict[str, str]]:
@@ -131,21 +146,28 @@ def chat_messages(turns: list[Turn], pending: tuple[str, str] | None = None) -> 
 
 
 def source_choices(turns: list[Turn], index: int) -> list[tuple[str, str]]:
-    """The Sources list for turn `index`: (label, 'turn:n')."""
+    """The Sources list for turn `index`: (label, 'turn:n'), then its related passages (label, 'turn:rn')."""
     if not 0 <= index < len(turns):
         return []
-    return [(source_label(c), f"{index}:{c['n']}") for c in turns[index]["answer"]["citations"]]
+    answer = turns[index]["answer"]
+    return [(source_label(c), f"{index}:{c['n']}") for c in answer["citations"]] + [
+        (f"Related, not the answer: {source_label(c)}", f"{index}:r{c['n']}") for c in answer.get("related", [])
+    ]
 
 
-def article_html(article: Any, cited: int | None = None, quote: str | None = None) -> str:
-    """The article with numbered paragraphs; the cited one highlighted (and the quoted sentence marked)."""
-    rows = []
+def article_html(
+    article: Any, cited: int | None = None, quote: str | None = None, span: list[int] | None = None
+) -> str:
+    """The article with numbered paragraphs; the cited one highlighted, the quoted sentence marked, and the short
+    answer (`span` within the quote) marked again inside it."""
+    rows: list[tuple[int, str, tuple[str, str, str] | None, str]] = []
     for number, text in enumerate(article.paragraphs, start=1):
         if number == cited and quote and quote in text:
             before, _, after = text.partition(quote)
-            rows.append((number, before, quote, after))
+            parts = (quote, "", "") if not span else (quote[: span[0]], quote[span[0] : span[1]], quote[span[1] :])
+            rows.append((number, before, parts, after))
         else:
-            rows.append((number, text, "", ""))
+            rows.append((number, text, None, ""))
     meta = [x for x in (article.outlet, article.date, article.author) if x]
     return render(ARTICLE, article=article, cited=cited, meta=meta, rows=rows)
 
@@ -313,10 +335,12 @@ def build_ui(assistant: Assistant, uploads: bool) -> gr.Blocks:
         if not choice:
             return hint_html(VIEWER_HINT)
         turn, _, n = choice.partition(":")
-        citations = turns[int(turn)]["answer"]["citations"]
-        citation = next(c for c in citations if str(c["n"]) == n)
+        answer = turns[int(turn)]["answer"]
+        pool = answer.get("related", []) if n.startswith("r") else answer["citations"]
+        citation = next(c for c in pool if str(c["n"]) == n.removeprefix("r"))
         article = assistant.article(citation["article_id"])
-        return article_html(article, cited=int(citation["paragraph"]), quote=citation["quote"])
+        cited = int(citation["paragraph"])
+        return article_html(article, cited=cited, quote=citation["quote"], span=citation.get("span"))
 
     @shown_errors
     def show_article(article_id: str | None) -> str:

@@ -77,6 +77,17 @@ def chunk_article(article: Article, min_words: int = MIN_WORDS, max_words: int =
     return chunks
 
 
+def sentence_offsets(text: str) -> list[tuple[int, int]]:
+    """The sentences of a paragraph (or a piece of one) as (start, end) offsets, list bullets left out."""
+    out = []
+    for start, end in sentence_spans(text):
+        while start < end and text[start] in BULLETS:
+            start += 1
+        if start < end:
+            out.append((start, end))
+    return out
+
+
 def chunk_sentences(chunk: Chunk) -> list[tuple[int, str]]:
     """The sentences of a chunk as (paragraph number, sentence), list bullets left out.
 
@@ -85,9 +96,5 @@ def chunk_sentences(chunk: Chunk) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     parts = chunk.text.split("\n\n") if len(chunk.paragraphs) > 1 else [chunk.text]
     for number, part in zip(chunk.paragraphs, parts, strict=False):
-        for start, end in sentence_spans(part):
-            while start < end and part[start] in BULLETS:
-                start += 1
-            if start < end:
-                out.append((number, part[start:end]))
+        out.extend((number, part[start:end]) for start, end in sentence_offsets(part))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -12,12 +13,13 @@ from typing import Literal
 
 import numpy as np
 
-from index.chunk import chunk_article, chunk_sentences
+from index.annotate import Annotator
+from index.chunk import chunk_article, chunk_sentences, sentence_offsets
 from index.clean import clean
 from index.embed import Embedder
 from index.errors import QAError, RejectedInput, StoreUnavailableError
 from index.parse import JSONL_SUFFIXES, RawArticle, Rejection, article_files, read_file
-from index.records import Article, Chunk
+from index.records import Article, Chunk, Note
 from index.store import ArticleRows, ChromaStore
 
 log = logging.getLogger(__name__)
@@ -92,11 +94,28 @@ def source_file(source: str) -> str:
     return head if sep and tail.isdigit() else source
 
 
+def annotate(annotator: Annotator, articles: list[Article]) -> list[Article]:
+    """The articles with their notes: the entities and values of the title and of every sentence, found in one
+    batch (the annotator is fastest given many texts at once)."""
+    spans = [
+        [(0, 0, len(a.title))]
+        + [(n, start, end) for n, text in enumerate(a.paragraphs, start=1) for start, end in sentence_offsets(text)]
+        for a in articles
+    ]
+    texts = [a.text_of(n)[start:end] for a, places in zip(articles, spans, strict=True) for n, start, end in places]
+    found = iter(annotator.mentions(texts))
+    return [
+        dataclasses.replace(a, notes=tuple(Note(n, start, end, next(found)) for n, start, end in places))
+        for a, places in zip(articles, spans, strict=True)
+    ]
+
+
 def ingest(
     store: ChromaStore,
     embedder: Embedder,
     paths: Iterable[str | Path],
     *,
+    annotator: Annotator,
     prune: bool = False,
     max_file_bytes: int = 5_000_000,
     batch_sentences: int = 512,
@@ -152,6 +171,18 @@ def ingest(
             return
         items = list(pending)
         pending.clear()
+        try:
+            for item, annotated in zip(items, annotate(annotator, [item.article for item in items]), strict=True):
+                item.article = annotated
+        except QAError:
+            raise
+        except Exception as exc:
+            log.exception("annotating %d articles failed", len(items))
+            reports.extend(
+                ItemReport(item.article.source, "rejected", f"language analysis failed: {exc}", item.article.id)
+                for item in items
+            )
+            return
         # Sentences are what gets embedded; a chunk's vector is the mean of its sentences' vectors, so one
         # pass of the model serves both chunk search and sentence scoring.
         texts = [text for item in items for _, _, text in item.sentences]

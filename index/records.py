@@ -4,13 +4,49 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 # How chunks are found: BM25 and dense search fused, or either alone.
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity or value in a sentence: its type (spaCy's labels: PERSON, ORG, GPE, DATE, MONEY, PERCENT, ...),
+    where it is (character offsets in the sentence), its words, and its normalised value (index.values)."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """What language analysis found in one sentence of an article, stored with the article at ingest.
+    `paragraph` 0 is the title; offsets locate the sentence in its paragraph."""
+
+    paragraph: int
+    start: int
+    end: int
+    mentions: tuple[Mention, ...] = ()
+
+    def to_json(self) -> list[object]:
+        return [self.paragraph, self.start, self.end, [[m.label, m.start, m.end, m.value] for m in self.mentions]]
+
+    @classmethod
+    def from_json(cls, data: list[Any], sentence: str) -> Note:
+        paragraph, start, end, mentions = data
+        return cls(
+            int(paragraph),
+            int(start),
+            int(end),
+            tuple(Mention(str(m[0]), int(m[1]), int(m[2]), sentence[int(m[1]) : int(m[2])], m[3]) for m in mentions),
+        )
 
 
 @dataclass(frozen=True)
@@ -30,6 +66,8 @@ class Article:
     date: str | None = None  # ISO yyyy-mm-dd, only when the source states it
     url: str | None = None
     source: str = ""  # where it came from (path, path:line); not part of the content hash
+    # Language analysis of the title and every sentence (derived from the content: not part of its hash).
+    notes: tuple[Note, ...] = field(default=(), compare=False, repr=False)
 
     @cached_property
     def content_hash(self) -> str:
@@ -45,6 +83,10 @@ class Article:
     def iter_paragraphs(self) -> list[Paragraph]:
         return [Paragraph(self.id, i, text) for i, text in enumerate(self.paragraphs, start=1)]
 
+    def text_of(self, paragraph: int) -> str:
+        """Paragraph `paragraph` (1-based), or the title for 0."""
+        return self.title if paragraph == 0 else self.paragraphs[paragraph - 1]
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -56,6 +98,7 @@ class Article:
                 "date": self.date,
                 "url": self.url,
                 "source": self.source,
+                "notes": [note.to_json() for note in self.notes],
             },
             ensure_ascii=False,
         )
@@ -63,7 +106,7 @@ class Article:
     @classmethod
     def from_json(cls, text: str) -> Article:
         data = json.loads(text)
-        return cls(
+        article = cls(
             id=data["id"],
             title=data["title"],
             paragraphs=tuple(data["paragraphs"]),
@@ -73,6 +116,10 @@ class Article:
             url=data.get("url"),
             source=data.get("source", ""),
         )
+        notes = tuple(
+            Note.from_json(n, article.text_of(int(n[0]))[int(n[1]) : int(n[2])]) for n in data.get("notes", [])
+        )
+        return replace(article, notes=notes)
 
 
 # Ids: a chunk is "<article id>:<content hash prefix>:<number>", a sentence "<chunk id>:<number>". Built and

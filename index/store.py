@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 2  # 2: sentence ids numbered within their chunk
+SCHEMA = 3  # 2: sentence ids numbered within their chunk; 3: article records carry language-analysis notes
 _PAGE = 2000  # rows per chroma get(); chroma caps a single write at a few thousand rows
 
 
@@ -183,8 +183,9 @@ class ChromaStore:
             return StoreUnavailableError(f"The vector store failed to {action}; the server log has the details.")
         return None
 
-    def open_collections(self, model: str, create: bool) -> None:
-        """Attach to the collections; with create=False a missing index is an error. Checks the model."""
+    def open_collections(self, model: str, annotator: str, create: bool) -> None:
+        """Attach to the collections; with create=False a missing index is an error. Checks that the embedding
+        model and the annotator are those that built the index."""
         chunks_name, articles_name = f"{self._name}_chunks", f"{self._name}_articles"
         sentences_name = f"{self._name}_sentences"
         with self._guard("open the index"):
@@ -194,7 +195,12 @@ class ChromaStore:
                     raise NoIndexError(f"No index at {self.where}; run: qa ingest PATH")
                 self._articles = self._client.get_or_create_collection(
                     articles_name,
-                    metadata={"embedding_model": model, "generation": uuid.uuid4().hex, "schema": SCHEMA},
+                    metadata={
+                        "embedding_model": model,
+                        "annotator": annotator,
+                        "generation": uuid.uuid4().hex,
+                        "schema": SCHEMA,
+                    },
                     configuration={"hnsw": {"space": "cosine"}},
                     embedding_function=None,
                 )
@@ -223,6 +229,12 @@ class ChromaStore:
                 f"The index at {self.where} was built with embedding model {built!r}, but the settings ask for "
                 f"{model!r}. Use the model it was built with (QA_EMBEDDING_MODEL), or rebuild it with the new "
                 "model: qa ingest --rebuild PATH"
+            )
+        noted = str(self._state().get("annotator", ""))
+        if noted != annotator:
+            raise ModelMismatchError(
+                f"The index at {self.where} was analysed with {noted!r}, not {annotator!r}. Rebuild it: "
+                "qa ingest --rebuild PATH"
             )
 
     def drop(self) -> None:

@@ -65,6 +65,9 @@ QUARTER_RE = re.compile(
 HALF_RE = re.compile(
     r"\b(first|second|1st|2nd)[\s-]half\b(?:\s(?:of\s)?(?:fiscal\s)?((?:19|20)\d{2}))?|\bh([12])\b", re.I
 )
+DAY_RANGE_RE = re.compile(
+    rf"\b({_MONTH})\s(\d{{1,2}})\s?(?:-|to|through|and)\s?(\d{{1,2}})\b(?!\s?(?:pct|%|mln|bln))", re.I
+)
 DAY_MONTH_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?({_MONTH})|({_MONTH})\s(\d{{1,2}})(?:st|nd|rd|th)?\b)"
     r"(?:,?\s((?:19|20)\d{2}))?",
@@ -75,7 +78,8 @@ ISO_DAY_RE = re.compile(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b")
 YEAR_RE = re.compile(r"(?<![\d.,$£€])\b((?:19|20)\d{2})\b(?![.,]\d)")
 FISCAL_YEAR_RE = re.compile(r"\bfiscal(?:\syear)?\s((?:19|20)\d{2})\b|\bfy\s?((?:19|20)\d{2})\b", re.I)
 ORDINAL_RE = re.compile(rf"\b(\d+)(?:st|nd|rd|th)\b|\b({'|'.join(_ORDINAL_WORDS)})\b", re.I)
-NUMBER_RE = re.compile(rf"\b{_NUM}(?:\s?{_SCALE}\b)?|\b(?:{'|'.join(w for w in _NUMBER_WORDS if ' ' not in w)})\b", re.I)
+_NUMBER_WORD = "|".join(w for w in _NUMBER_WORDS if " " not in w)
+NUMBER_RE = re.compile(rf"\b{_NUM}(?:\s?{_SCALE}\b)?|\b(?:{_NUMBER_WORD})\b", re.I)
 
 
 # -- periods ---------------------------------------------------------------------------------------------------
@@ -196,12 +200,19 @@ def periods(text: str) -> tuple[Period, ...]:
     for m in ISO_DAY_RE.finditer(text):
         add(m.start(), m.end(), Period("day", int(m.group(1)), int(m.group(2)), int(m.group(3))))
     for m in QUARTER_RE.finditer(text):
-        part = m.group(1) and _ordinal_number(m.group(1)) or int(m.group(2) or m.group(3))
+        part = _ordinal_number(m.group(1)) if m.group(1) else int(m.group(2) or m.group(3))
         year = int(m.group(4)) if m.group(4) else None
         add(m.start(), m.end(), Period("quarter", year, part))
     for m in HALF_RE.finditer(text):
         part = _ordinal_number(m.group(1)) if m.group(1) else int(m.group(3))
         add(m.start(), m.end(), Period("half", int(m.group(2)) if m.group(2) else None, part))
+    for m in DAY_RANGE_RE.finditer(text):
+        # "March 16 to 30": both ends (the end is the same month's day).
+        month = MONTHS[m.group(1).lower().rstrip(".")]
+        for group in (2, 3):
+            day = int(m.group(group))
+            if 1 <= day <= 31:
+                add(m.start() if group == 2 else m.start(group), m.end(group), Period("day", None, month, day))
     for m in DAY_MONTH_RE.finditer(text):
         day = int(m.group(1) or m.group(4))
         month = MONTHS[(m.group(2) or m.group(3)).lower().rstrip(".")]
@@ -252,9 +263,9 @@ def number(text: str) -> float | None:
     if m:
         digits = m.group(1)
         # "1,500" groups thousands; "1,5" (European decimals) is rare in English news.
-        value = float(digits.replace(",", "")) if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", digits) else None
-        if value is None:
+        if not re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?", digits):
             return None
+        value = float(digits.replace(",", ""))
         scale = (m.group(2) or "").lower()
         return value * _SCALES.get(scale, 1.0)
     lowered = text.lower()

@@ -1,19 +1,23 @@
-"""The extractive answer engine: choose the sentences of the retrieved paragraphs that answer, cite them, or abstain."""
+"""The extractive answer engine: find the sentence that states what was asked, with every qualifier the question
+sets, lead with its short answer and quote it; or refuse, and say so when the articles hold a near miss."""
 
 from __future__ import annotations
 
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
+from index import values
 from index.chunk import chunk_sentences
-from index.records import Article, Hit
-from index.tokenize import STOPWORDS, normalize, stem, terms, words
+from index.records import Article, Hit, Mention, Note
+from index.tokenize import stem, terms, words
 from prompts import NO_ANSWER
-from qa.followup import proper_names
+from qa.confidence import Calibration
+from qa.question import NAME_LABELS, Name, Question, name_key, name_text
 from qa.records import Answer, Citation
 
 
@@ -27,431 +31,659 @@ class CorpusStats(Protocol):
 
 @dataclass(frozen=True)
 class ExtractiveConfig:
-    """Weights and thresholds, calibrated on eval/questions.jsonl (see README, "How good is it")."""
-
-    dense_weight: float = 0.2
-    chunk_weight: float = 0.0
-    keyword_weight: float = 0.05
-    sentence_weight: float = 0.3
-    paragraph_weight: float = 0.1
-    type_bonus: float = 0.1
-    name_penalty: float = 0.2
-    rare_weight: float = 0.2  # the question's rarest words found in the sentence (idf squared)
-    pair_weight: float = 0.1  # adjacent question words found together in the sentence
-    distinctive: float = 0.6  # a name this share as rare as the question's rarest grounds an article too
-    context_share: float = 0.25  # of the lexical match, for the words a follow-up takes from earlier turns
-    threshold: float = 0.26  # below this best score the articles are taken not to answer
     candidate_chunks: int = 20  # chunks retrieved for answering (the answer shows the top k)
-    grounded_chunks: int = 15  # of those, the best ones in an article naming what the question names are read
-    relative_keep: float = 0.85  # further sentences must score this share of the best one
-    spread_keep: float = 0.5  # a sentence from another article, for a question across articles, needs this share
-    max_sentences: int = 3
+    read_chunks: int = 15  # of those, the best ones (in an article naming what the question names) are read
+    max_sentences: int = 3  # a description may take several sentences; a name, date or number one
+    expand_articles: int = 3  # the best articles retrieved are read whole
+    relative_keep: float = 0.6  # a description's further sentences need this share of the best one's confidence
     min_words: int = 4
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    article: Article
-    paragraph: int
-    quote: str
-    score: float
-    terms: frozenset[str]
-    features: dict[str, float]
-    names: tuple[bool, ...] = ()  # for each name in the question: does this sentence's article have it
-
-
-# What kind of thing the question wants, and how to recognise a sentence that has one.
-_NUMBER_Q = re.compile(
-    r"\bhow (?:many|much|long|often|old|large|big|far)\b|\b(?:numbers?|percentage|proportion|figures|amount|"
-    r"total|sum|costs?|salary|salaries|budget|per ?cent|rate|average)\b|\bwhat (?:[\w'’-]+ ){0,2}figure\b",
-    re.I,
-)
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"dozens?|hundreds?|thousands?|half|third|quarter|twice|double|treble|per cent|percent|million|billion"
-)
-_NUMBER_A = re.compile(rf"(?<![\w-])\d|\b(?:{_NUMBER_WORDS})\b", re.I)
-_NUMBER_WORD = re.compile(rf"\d.*|{_NUMBER_WORDS}", re.I)  # one token that is a number
-# "How much" about money wants a sum: a bare count or a date does not answer it.
-_MONEY_Q = re.compile(
-    r"\b(?:spen[dt]|spending|costs?|paid|pay|paying|budgets?|fund(?:s|ing|ed)?|invest\w*|salar(?:y|ies)|prices?|"
-    r"fees?|money|worth|earns?|earning|charg\w*)\b",
-    re.I,
-)
-_MONEY_A = re.compile(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:m|bn|k|million|billion|pounds|dollars|euros)\b", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’-]+\s+){0,3})", re.I)
-_HOW_PHRASE = re.compile(r"\bhow (?:many|much)\b", re.I)
-_DATE_Q = re.compile(r"\b(?:what|which|on what) (?:year|month|date|day)\b", re.I)
-_TIME_Q = re.compile(r"\b(?:when|what time|since when|how recently)\b", re.I)
-# A date or a time of day; the weaker words only place an event roughly.
-_TIME_STRONG = re.compile(
-    r"\b(?:(?:19|20)\d{2}|january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
-    r"\d{1,2}(?:st|nd|rd|th)|\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm)|ago)\b",
-    re.I,
-)
-_TIME_WEAK = re.compile(r"\b(?:weeks?|months?|years?|since|recently|earlier|later|last|next|days?)\b", re.I)
-# Questions that want a person's name, not a description ("who is the chief executive").
-_NAME_Q = re.compile(
-    r"\bname of\b|\bnamed?\b|\bwho (?:is|was|are|were) (?:the|a|an|its|their|his|her)\b|"
-    r"\bwhich (?:[\w'’-]+ ){0,3}(?:official|person|politician|councillor|figure|spokes(?:person|man|woman)|"
-    r"secretary|leader|manager|director|executive|member)\b",
-    re.I,
-)
-# The role a person is asked about ("the name of the independent investigator", "who is the chief executive").
-_ROLE = re.compile(
-    r"\b(?:name of|who (?:is|was|are|were))\s+(?:(?:the|a|an|its|their|his|her)\s+)?"
-    r"((?:[\w'’-]+\s+){0,4}?[\w'’-]+)\s*(?:\b(?:of|at|for|in|on|by|from|with|who|whom|that|which|whose)\b|[?,.]|$)",
-    re.I,
-)
-# Questions that want an organisation or another named thing ("which council", "which newspaper").
-_THING_Q = re.compile(
-    r"\bwhich (?:[\w'’-]+ ){0,3}(?:organi[sz]ation|company|council|newspaper|paper|union|party|charity|firm|"
-    r"body|authority|agency|department|service|team|outlet|publication|group)\b(?!s)",
-    re.I,
-)
-# Questions that ask across stories: a comparison, or several councils, reports or sides.
-_ACROSS_Q = re.compile(
-    r"\b(?:compare[sd]?|comparison|compared|both|each|between|respectively|versus|vs|differ\w*|"
-    r"(?:which|what|two|these|the|all) (?:[\w'’-]+ ){0,2}(?:councils|authorities|stories|articles|reports|outlets|"
-    r"newspapers|organi[sz]ations|areas|places))\b",
-    re.I,
-)
-_WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
-_QUOTE_Q = re.compile(r"\bwhat (?:did|does|do|has|have)\b.*\b(?:say|said|tell|told|claim|warn|admit|add)\b", re.I)
-_NAME_RUN = re.compile(r"\b[A-Z][a-z'’]+(?:\s+[A-Z][a-z'’]+)+|\b[A-Z]{2,}\b")
-
-
-def _fresh_names(question_terms: set[str], sentence: str) -> list[tuple[int, list[str]]]:
-    """Capitalised runs (or acronyms) in the sentence with words the question does not already use: (the
-    run's position in words, its new words)."""
-    out = []
-    for match in _NAME_RUN.finditer(sentence):
-        fresh = [w for w in words(match.group(0)) if stem(w) not in question_terms and w not in STOPWORDS]
-        if len(fresh) >= 2 or (fresh and match.group(0).isupper()):
-            out.append((len(words(sentence[: match.start()])), fresh))
-    return out
-
-
-def _new_name(question_terms: set[str], sentence: str) -> bool:
-    """A run of two or more capitalised words in the sentence that the question does not already name."""
-    return any(len(fresh) >= 2 for _, fresh in _fresh_names(question_terms, sentence))
-
-
-def _other_thing(question: str, sentence: str) -> bool:
-    """A name in the sentence other than the question's ("Essex County Council" for "which council ... as
-    Worcestershire's partner"; "Worcestershire County Council" is only the question's own name again)."""
-    named = {stem(w) for name in proper_names(question) for w in words(name)}
-    question_terms = set(terms(question, keep_stopwords=True))
-    for match in _NAME_RUN.finditer(sentence):
-        run = words(match.group(0))
-        fresh = [w for w in run if stem(w) not in question_terms and w not in STOPWORDS]
-        if fresh and not any(stem(w) in named for w in run) and (len(fresh) >= 2 or match.group(0).isupper()):
-            return True
-    return False
-
-
-def _person_fit(question: str, sentence: str, common: frozenset[str]) -> float:
-    """A name question wants a person: a run of capitalised words none of which the article also uses in
-    lower case ("Community Care" and "County Council" are not people), near the role asked about."""
-    question_terms = set(terms(question, keep_stopwords=True))
-    role = _ROLE.search(question)
-    role_terms = {stem(w) for w in words(role.group(1)) if w not in STOPWORDS} if role else set()
-    role_terms -= {stem(w) for name in proper_names(question) for w in words(name)}
-    tokens = [stem(w) for w in words(sentence)]
-    at_role = [i for i, t in enumerate(tokens) if t in role_terms]
-    for position, fresh in _fresh_names(question_terms, sentence):
-        if len(fresh) < 2 or any(w in common or not w.isalpha() for w in fresh):
-            continue
-        if not role_terms or any(abs(position - i) <= 6 for i in at_role):
-            return 1.0
-    return -1.0
-
-
-def _counts(focus: set[str], sentence: str, reach: int = 3) -> bool:
-    """A number within `reach` words of what the question counts ("40 newly qualified social workers")."""
-    tokens = words(sentence)
-    numbers = [i for i, w in enumerate(tokens) if _NUMBER_WORD.fullmatch(w)]
-    near = [i for i, w in enumerate(tokens) if stem(w) in focus]
-    return any(abs(i - j) <= reach for i in numbers for j in near)
-
-
-def _number_fit(question: str, sentence: str) -> float:
-    if not _NUMBER_A.search(sentence):
-        return -1.0
-    if _HOW_PHRASE.search(sentence) and _HOW_PHRASE.search(question):
-        return -1.0  # "we would ask how much was spent": the sentence asks the question too
-    if re.search(r"\bhow much\b", question, re.I) and _MONEY_Q.search(question):
-        return 1.0 if _MONEY_A.search(sentence) else -1.0
-    counted = _HOW_MANY.search(question)
-    if counted:
-        focus = set(terms(counted.group(1)))
-        return 1.0 if focus and _counts(focus, sentence) else 0.5
-    return 1.0
-
-
-def _time_fit(question: str, sentence: str) -> float:
-    if _TIME_STRONG.search(sentence):
-        return 1.0
-    if _DATE_Q.search(question):
-        return -1.0
-    return 0.3 if _TIME_WEAK.search(sentence) else -1.0
-
-
-def lacks_asked_kind(question: str, text: str) -> bool:
-    """The question wants a number or a date and `text` plainly has none (for checking a written answer)."""
-    if _NUMBER_Q.search(question):
-        return _number_fit(question, text) < 0
-    if _DATE_Q.search(question) or _TIME_Q.search(question):
-        return _time_fit(question, text) < 0
-    return False
-
-
-def _type_fit(question: str, sentence: str, common: frozenset[str] = frozenset()) -> float:
-    """+1 when the sentence has the kind of answer the question asks for, -1 when it plainly lacks it
-    (a candidate at -1 is not quoted). `common`: the words the article uses in lower case."""
-    if _NUMBER_Q.search(question):
-        return _number_fit(question, sentence)
-    if _DATE_Q.search(question) or _TIME_Q.search(question):
-        return _time_fit(question, sentence)
-    if _NAME_Q.search(question):
-        return _person_fit(question, sentence, common)
-    if _THING_Q.search(question):
-        return 1.0 if _other_thing(question, sentence) else -1.0
-    if _WHO_Q.search(question):
-        return 0.5 if _new_name(set(terms(question, keep_stopwords=True)), sentence) else 0.0
-    if _QUOTE_Q.search(question):
-        return 0.5 if re.search(r"[\"“”‘’]|\bsaid\b|\bsays\b", sentence) else 0.0
-    return 0.0
-
-
-def name_phrases(question: str, stats: CorpusStats) -> list[tuple[str, ...]]:
-    """The names in the question, each as the stems of its words: capitalised runs and acronyms. A lone
-    capitalised word opening the question counts only if the articles know the word."""
-    if question.upper() == question:
-        return []  # all capitals: case says nothing
-    inner = set(proper_names(question, with_initial=False))
-    phrases: list[tuple[str, ...]] = []
-    for name in proper_names(question):
-        stems = tuple(stem(w) for w in words(name) if w not in STOPWORDS and len(w) > 1)
-        if not stems or stems in phrases:
-            continue
-        if name not in inner and not stats.known(stems[0]):
-            continue
-        phrases.append(stems)
-    return phrases
-
-
-def _coverage(wanted: dict[str, float], have: frozenset[str]) -> float:
-    total = sum(wanted.values())
-    if total <= 0:
-        return 0.0
-    return sum(weight for term, weight in wanted.items() if term in have) / total
-
-
-@lru_cache(maxsize=512)
-def _article_terms(article: Article) -> frozenset[str]:
-    # Cached: tokenising whole articles again for every question was a third of the answer time.
-    text = " ".join([article.title, article.outlet or "", article.author or "", *article.paragraphs])
-    return frozenset(terms(text, keep_stopwords=True))
-
-
-@lru_cache(maxsize=512)
-def _lowercase_words(article: Article) -> frozenset[str]:
-    """The words the article uses in lower case somewhere: common nouns, not names."""
-    text = normalize(" ".join(article.paragraphs))
-    return frozenset(w.lower() for w in re.findall(r"(?<![\w'’])[a-z][a-z'’-]*", text))
-
-
-@lru_cache(maxsize=8192)
-def _text_terms(text: str) -> frozenset[str]:
-    return frozenset(terms(text))
-
-
-def abstain(question: str, reason: str = "") -> Answer:
-    text = NO_ANSWER if not reason else f"{NO_ANSWER} {reason}"
-    return Answer(question=question, answer=text, abstained=True)
+    related_floor: float = 0.25  # a near miss is shown when it would have had this confidence
 
 
 # Cosine between the query and each (chunk id, sentence) candidate.
 SentenceSimilarity = Callable[[list[tuple[str, str]]], list[float]]
 
 
-def extractive_answer(
-    question: str,
-    query: str,
-    hits: Sequence[Hit],
-    articles: dict[str, Article],
-    stats: CorpusStats,
-    config: ExtractiveConfig | None = None,
-    names_from: str | None = None,
-    similarity: SentenceSimilarity | None = None,
-) -> Answer:
-    """Answer `question` from the hits' paragraphs. `query` is the question as searched (with follow-up
-    context); its extra words count for less than the question's own. The names in `names_from` (default:
-    the question) must all appear in an article for it to be quoted. `similarity` gives the cosine between
-    the query and each candidate sentence."""
-    config = config or ExtractiveConfig()
-    phrases = name_phrases(names_from or question, stats)
-    unknown = [t for phrase in phrases for t in phrase if not stats.known(t)]
-    if unknown:
-        return abstain(question, f"None of the articles mentions {_spelled(names_from or question, unknown)}.")
-    candidates = candidates_for(question, query, hits, articles, stats, config, phrases, similarity)
-    if not candidates:
-        return abstain(question)
-    best = candidates[0]
-    if best.score < config.threshold:
-        return abstain(question)
+@dataclass(frozen=True)
+class Miss:
+    """Why a sentence that otherwise fits does not answer: the qualifier it states instead of the one asked."""
 
-    chosen = [best]
-    for candidate in candidates[1:]:
-        if len(chosen) >= config.max_sentences:
-            break
-        if candidate.score < max(config.threshold, config.relative_keep * best.score):
-            break
-        if any(_redundant(candidate, other) for other in chosen):
+    kind: str  # "time", "ordinal" or "name"
+    asked: str
+    found: str
+
+
+@dataclass
+class Candidate:
+    article: Article
+    paragraph: int
+    quote: str
+    chunk_id: str
+    features: dict[str, float] = field(default_factory=dict)
+    answer: Mention | None = None  # the short answer, within the quote
+    miss: Miss | None = None  # set: a near miss, not an answer
+    probability: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.article.id, self.paragraph, self.quote)
+
+
+# -- what an article says, read once per article ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _View:
+    article: Article
+    dated: date | None
+    notes: dict[tuple[int, int], Note]  # (paragraph, sentence start) -> note
+    paragraph_terms: tuple[frozenset[str], ...]  # index 0: the title
+    article_terms: frozenset[str]
+    paragraph_names: tuple[str, ...]  # the title and paragraphs as names are compared (name_text)
+    article_names: str
+    paragraph_mentions: tuple[tuple[Mention, ...], ...]  # index 0: the title
+
+    def note_for(self, paragraph: int, quote: str) -> Note | None:
+        text = self.article.text_of(paragraph)
+        start = text.find(quote)
+        note = self.notes.get((paragraph, start))
+        if note is None and start >= 0:
+            note = next(
+                (n for (p, s), n in self.notes.items() if p == paragraph and s <= start < n.end), None
+            )
+        return note
+
+
+@lru_cache(maxsize=1024)
+def _view(article: Article) -> _View:
+    notes = {(n.paragraph, n.start): n for n in article.notes}
+    count = len(article.paragraphs) + 1
+    mentions: list[list[Mention]] = [[] for _ in range(count)]
+    for n in article.notes:
+        if 0 <= n.paragraph < count:
+            mentions[n.paragraph].extend(n.mentions)
+    texts = [article.title, *article.paragraphs]
+    paragraph_terms = tuple(frozenset(terms(t, keep_stopwords=True)) for t in texts)
+    every = frozenset().union(*paragraph_terms, terms(article.outlet or "", keep_stopwords=True))
+    names = tuple(name_text(t) for t in texts)
+    return _View(
+        article,
+        values.parse_date(article.date),
+        notes,
+        paragraph_terms,
+        every,
+        names,
+        " | ".join([*names, name_text(article.outlet or "")]),
+        tuple(tuple(m) for m in mentions),
+    )
+
+
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text, keep_stopwords=True))
+
+
+@lru_cache(maxsize=16384)
+def _content_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
+# -- qualifiers --------------------------------------------------------------------------------------------------
+
+
+def _periods_of(mentions: Sequence[Mention], dated: date | None) -> list[values.Period]:
+    found: list[values.Period] = []
+    for m in mentions:
+        if m.label in ("DATE", "TIME"):
+            found.extend(p.dated(dated) for p in values.decode_periods(m.value))
+    return found
+
+
+def _satisfies(found: values.Period, asked: values.Period, exact: bool) -> bool:
+    """A period the article states answers for the one asked: the same, or (for an event, not an amount over
+    a period) one inside it ("in March 1987" for "in 1987"). A question's period without a year compares
+    months and quarters only."""
+    if asked.year is None:
+        found = replace(found, year=None)
+    if exact:
+        return (found.grain, found.part, found.day) == (asked.grain, asked.part, asked.day) and (
+            asked.year is None or found.year == asked.year
+        )
+    if asked.year is None:
+        if values.GRAINS.index(found.grain) < values.GRAINS.index(asked.grain):
+            return False
+        return replace(found, year=2000).within(replace(asked, year=2000))
+    return found == asked or found.within(asked)
+
+
+def _conflicts(found: values.Period, asked: values.Period) -> bool:
+    """The article states another period than the one asked, one that does not overlap it ("1986" for "1987",
+    "the first quarter" for the third)."""
+    if found.year is not None and asked.year is not None:
+        if found.year != asked.year:
+            return True
+        low, high = found.months()
+        asked_low, asked_high = asked.months()
+        if high < asked_low or asked_high < low:
+            return True
+        return found.grain == asked.grain == "day" and (found.part, found.day) != (asked.part, asked.day)
+    if found.grain != asked.grain:
+        return False
+    return (found.part, found.day) != (asked.part, asked.day)
+
+
+def _relation(found: values.Period, asked: values.Period, exact: bool) -> str:
+    """"match", "conflict" (another period: "1986" for "1987"; for an amount, also a part of the period
+    asked, "February" for "the first quarter") or "other" (coarser, or of no bearing)."""
+    if _satisfies(found, asked, exact):
+        return "match"
+    if _conflicts(found, asked):
+        return "conflict"
+    finer = values.GRAINS.index(found.grain) > values.GRAINS.index(asked.grain)
+    if exact and finer and (asked.year is None or found.year == asked.year):
+        return "conflict"
+    return "other"
+
+
+def time_check(
+    question: Question, view: _View, paragraph: int, sentence: Sequence[Mention]
+) -> tuple[float, float, Miss | None]:
+    """(stated, dated, miss): whether the question's time qualifiers are stated (1.0), only through the
+    article's date (dated 1.0), or contradicted or missing (a Miss). The sentence's own periods decide when it
+    states any that bear on the one asked; else its paragraph's; else the title's and the lede's (the lede sets
+    the period a news story is about, "first-quarter net income ...", and later paragraphs often do not repeat
+    it)."""
+    if not question.periods and not question.relative:
+        return 1.0, 0.0, None
+    lede = view.paragraph_mentions[1] if len(view.paragraph_mentions) > 1 else ()
+    levels = [
+        _periods_of(sentence, view.dated),
+        _periods_of(view.paragraph_mentions[paragraph], view.dated),
+        _periods_of([*view.paragraph_mentions[0], *lede], view.dated),
+    ]
+    all_stated, via_date = True, False
+    for asked in question.periods:
+        decided = False
+        for level in levels:
+            relations = [(_relation(found, asked, question.measure), found) for found in level]
+            if any(r == "match" for r, _ in relations):
+                decided = True
+                break
+            conflicting = [found for r, found in relations if r == "conflict"]
+            if conflicting:
+                return 0.0, 0.0, Miss("time", asked.describe(), conflicting[0].describe())
+        if decided:
             continue
-        chosen.append(candidate)
-    # A question naming several things (two councils to compare) gets a sentence about each, if one is good enough.
-    floor = config.spread_keep * best.score
-    for i in range(len(best.names)):
-        if any(c.names[i] for c in chosen):
+        if view.dated is not None:
+            day = values.Period("day", view.dated.year, view.dated.month, view.dated.day)
+            if (asked.grain == "year" and asked.year == view.dated.year) or (
+                not question.measure and _satisfies(day, asked, exact=False)
+            ):
+                via_date = True  # an event reported in an article of that date; an amount's period must be stated
+                continue
+            if not question.measure and asked.year is not None and asked.year != view.dated.year:
+                # An event the article does not date otherwise happened about when it was reported.
+                return 0.0, 0.0, Miss("time", asked.describe(), str(view.dated.year))
+        all_stated = False
+    text = " ".join([view.article.title, view.article.text_of(paragraph)]).lower()
+    for phrase in question.relative:
+        if phrase not in text:
+            all_stated = False
+    if not all_stated:
+        return 0.0, 0.0, Miss("time", _asked_time(question), "")
+    return (0.0, 1.0, None) if via_date else (1.0, 0.0, None)
+
+
+def _asked_time(question: Question) -> str:
+    parts = [p.describe() for p in question.periods] + list(question.relative)
+    return " and ".join(parts)
+
+
+def ordinal_check(question: Question, view: _View, paragraph: int, sentence: Sequence[Mention]) -> Miss | None:
+    for asked in question.ordinals:
+        near = [*sentence, *view.paragraph_mentions[paragraph], *view.paragraph_mentions[0]]
+        have = {int(m.value) for m in near if m.label == "ORDINAL" and m.value and m.value.lstrip("-").isdigit()}
+        if asked in have:
             continue
-        other = next((c for c in candidates if c.names[i] and c.score >= floor), None)
-        if other is not None and len(chosen) < config.max_sentences + 1:
-            chosen.append(other)
-    # One asking across the articles ("which councils", "compare") gets a sentence from a second article.
-    if _ACROSS_Q.search(question) and len({c.article.id for c in chosen}) < 2:
-        other = next((c for c in candidates if c.article.id != best.article.id and c.score >= floor), None)
-        if other is not None:
-            chosen = [*chosen[: config.max_sentences - 1], other]
-
-    citations = tuple(Citation.of(i, c.article, c.paragraph, c.quote) for i, c in enumerate(chosen, start=1))
-    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-    return Answer(question=question, answer=text, abstained=False, citations=citations)
+        others = sorted(have - {asked})
+        return Miss("ordinal", _ordinal_text(asked), _ordinal_text(others[0]) if others else "")
+    return None
 
 
-def _spelled(text: str, stems: list[str]) -> str:
-    """The words of `text` whose stems are in `stems`, as the user wrote them."""
-    found = [w for w in re.findall(r"[\w'’-]+", text) if words(w) and stem(words(w)[0]) in stems]
-    return ", ".join(dict.fromkeys(found)) or ", ".join(stems)
+def _ordinal_text(n: int) -> str:
+    if n < 0:
+        return "the last"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"the {n}{suffix}"
 
 
-def _weights(question_terms: list[str], skip: set[str], stats: CorpusStats, power: float = 1.0) -> dict[str, float]:
-    return {t: stats.idf(t) ** power for t in question_terms if t not in skip}
+def name_check(
+    question: Question, view: _View, paragraph: int, sentence: str, mentions: Sequence[Mention]
+) -> tuple[float, float, Miss | None]:
+    """(near, in sentence, miss): shares of the question's names found in the sentence, its paragraph or the
+    title, and in the sentence. A Miss when a name is nowhere in the article, or when the sentence names another
+    of its kind and the paragraph and title do not name the one asked ("Alaska Airlines" for "United Airlines"
+    in a round-up story)."""
+    if not question.names:
+        return 1.0, 1.0, None
+    in_sentence_text = name_text(sentence)
+    near = in_sentence = 0
+    for name in question.names:
+        # Another name of its kind opening the sentence: what the sentence is about ("Alaska Air Group Inc said").
+        others = [
+            m.text
+            for m in mentions
+            if (m.label == name.label or "NAME" in (m.label, name.label)) and m.label in NAME_LABELS
+            and m.text[:1].isupper() and len(sentence[: m.start].split()) <= 1
+            and not name.found_in(name_text(m.text)) and not _part_of(m.text, name)
+        ]  # fmt: skip
+        if not name.found_in(view.article_names):
+            return 0.0, 0.0, Miss("name", name.text, others[0] if others else "")
+        here = name.found_in(in_sentence_text)
+        close = here or name.found_in(view.paragraph_names[paragraph]) or name.found_in(view.paragraph_names[0])
+        lede = len(view.paragraph_names) > 1 and name.found_in(view.paragraph_names[1])
+        if not close and not lede and others:
+            # A story about several companies: this sentence names another one, and nothing near it names the
+            # one asked about.
+            return 0.0, 0.0, Miss("name", name.text, others[0])
+        near += close
+        in_sentence += here
+    return near / len(question.names), in_sentence / len(question.names), None
 
 
-def _pairs(question_terms: list[str], skip: set[str]) -> set[tuple[str, str]]:
-    """Adjacent content terms of the question ("agency staff", "social worker"): phrases to find together."""
-    kept = [t for t in question_terms if t not in skip]
-    return set(itertools.pairwise(kept))
+def _part_of(text: str, name: Name) -> bool:
+    """A mention that is a piece of the name asked ("Manufacturers" for "Manufacturers Hanover")."""
+    key = name_key(text)
+    return bool(key) and re.search(rf"\b{re.escape(key)}\b", name.key) is not None
 
 
-@lru_cache(maxsize=8192)
-def _text_pairs(text: str) -> frozenset[tuple[str, str]]:
-    found = terms(text)
-    return frozenset(itertools.pairwise(found))
+# -- the short answer ---------------------------------------------------------------------------------------------
 
 
-def _eligible(features: dict[str, float]) -> bool:
-    return features["type_fit"] >= 0  # e.g. a "how many" question and a sentence without a number is never quoted
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|as a result|result(?:ed|ing)? (?:of|from)|caused by|thanks to|since|after|"
+    r"following|amid|citing|cited|reflect(?:s|ed|ing)?|attribut\w+ to|blam\w+|so that|in order to|reason|"
+    r"led to|stemm\w+ from|hurt by|helped by|offset by|on (?:the )?(?:back|grounds) of|over)\b",
+    re.I,
+)
 
 
-def candidates_for(
-    question: str,
+_SPEECH = re.compile(
+    r"[\"“”]|\b(?:said|says|say|told|tells|added|adds|warned|warns|claimed|claims|stated|states|according to|"
+    r"believes?|thinks?|insisted|argued|argues|admitted|denied|described|called|predicted|expects?|expected|"
+    r"responded|replied|acknowledged|noted|announced|confirmed)\b",
+    re.I,
+)
+
+
+def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """The sentence's values or names of the kind asked for that the question does not state itself."""
+    if not question.typed:
+        return []
+    out = []
+    for m in mentions:
+        if m.label not in question.labels:
+            continue
+        if question.expected == "place":
+            m = _with_locality(sentence, m)
+        if m.label in NAME_LABELS:
+            if any(_same_entity(m.text, name) for name in question.names) or re.search(r"[<>]", m.text):
+                continue  # the question's own entity, or a ticker symbol
+        elif m.value and m.value in question.own_values:
+            continue
+        if m.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") and values.number(m.text) is None:
+            continue  # "an estimated", "several": not a figure
+        if question.expected == "duration" and not (m.value and "P" in m.value):
+            continue
+        if question.expected == "date":
+            periods = values.decode_periods(m.value)
+            if periods and all(p in question.periods for p in periods):
+                continue
+            if m.value and m.value.startswith("P"):
+                continue  # a duration does not say when
+        if question.measure and question.expected != "change" and _role(sentence, m) == "change":
+            continue  # "net income will be reduced by 18 mln": the change, not the level asked for
+        out.append(m)
+    if question.expected == "change":
+        kinds = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL")
+        out.sort(key=lambda m: (_role(sentence, m) != "change", kinds.index(m.label)))
+    elif question.expected == "who":
+        out.sort(key=lambda m: m.label != "PERSON")
+    return out
+
+
+_LOCALITY = re.compile(r"((?:[A-Z][\w.'’-]*\s)*[A-Z][\w.'’-]*),\s$")
+
+
+def _with_locality(sentence: str, mention: Mention) -> Mention:
+    """A state or country with the town before it: "Poughkeepsie, N.Y.", not "N.Y." alone."""
+    before = _LOCALITY.search(sentence[: mention.start])
+    if before is None:
+        return mention
+    start = before.start(1)
+    return replace(mention, start=start, text=sentence[start : mention.end])
+
+
+def _same_entity(text: str, name: Name) -> bool:
+    """A name in the sentence that is the question's own entity, or part of its family ("Piedmont Airlines"
+    for "Piedmont Aviation"; for people, the same surname)."""
+    key = name_key(text)
+    if not key:
+        return True
+    if name.found_in(key) or re.search(rf"\b{re.escape(key)}\b", name.key):
+        return True
+    if name.label == "PERSON":
+        return key.split()[-1] == name.key.split()[-1]
+    return key.split()[0] == name.key.split()[0] and len(key.split()[0]) > 3
+
+
+_CHANGE_WORDS = re.compile(
+    r"\b(?:rose|rise|rising|risen|fell|fall|falling|fallen|increased|increase|decreased|decrease|grew|grow|jumped|"
+    r"dropped|declined|gained|climbed|slipped|slid|plunged|soared|surged|eased|improved|up|down|off|reduced|cut|"
+    r"lowered|raised|widened|narrowed|shrank|expanded)\b"
+)
+
+
+def _role(sentence: str, mention: Mention) -> str:
+    """Whether an amount is a change ("rose by 5 pct", "fell a preliminary 5 pct", "a 5 pct increase") or a
+    level ("rose to 5 pct", "net income of 5 mln")."""
+    before = sentence[max(0, mention.start - 30) : mention.start].lower().split()
+    after = sentence[mention.end : mention.end + 14].lower().split()
+    comparing = before[-1:] in (["from"], ["against"], ["versus"], ["vs"]) or before[-2:] == ["compared", "with"]
+    if comparing and before[-2:-1] != ["up"]:
+        return "previous"  # "rose to 59.1 pct from 65.5 pct": the earlier figure it is compared with
+    if before and before[-1] in ("to", "at", "of", "was", "were", "totaled", "totalled", "reached", "is"):
+        return "level"
+    changed = any(_CHANGE_WORDS.fullmatch(w.strip(",.")) for w in before[-4:])
+    if before and before[-1] == "by" and changed:
+        return "change"  # "reduced by 18 mln", not "backed by 35 employees"
+    if changed and before[-1] != "by":
+        return "change"
+    if after and after[0].strip(",.") in ("increase", "rise", "gain", "jump", "drop", "decline", "fall", "cut",
+                                          "reduction", "higher", "lower", "more", "less", "up", "down"):  # fmt: skip
+        return "change"
+    return "level"
+
+
+_CLAUSE = re.compile(r",\s|;\s|\s(?:and|while|but|whereas|compared with|against|versus)\s")
+
+
+@lru_cache(maxsize=16384)
+def _layout(sentence: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, frozenset[str]]]]:
+    """A sentence's clauses (offsets) and its words with their stems, worked out once."""
+    cuts = [0, *(m.end() for m in _CLAUSE.finditer(sentence)), len(sentence) + 1]
+    words_at = [
+        (m.start(), m.end(), frozenset(stem(w) for w in words(m.group(0)))) for m in re.finditer(r"[\w'’-]+", sentence)
+    ]
+    return list(itertools.pairwise(cuts)), words_at
+
+
+def _best_answer(question: Question, sentence: str, answers: list[Mention]) -> tuple[Mention | None, float, float]:
+    """The answer in the clause that says most about what the question asks (the words naming it count
+    double), nearest to those words; whether such a word stands right next to it; and the share of the words
+    naming what is asked about that its clause has."""
+    if not answers:
+        return None, 0.0, 0.0
+    focus, other = set(question.focus), set(question.content) | question.qualifier_stems
+    clauses, words_at = _layout(sentence)
+
+    def clause_of(position: int) -> tuple[int, int]:
+        return next(((a, b) for a, b in clauses if a <= position < b), clauses[-1])
+
+    def score(m: Mention) -> tuple[int, int, int, int]:
+        low, high = clause_of(m.start)
+        inside = [stems for s, _, stems in words_at if low <= s < high]
+        weight = sum(2 * len(stems & focus) + len(stems & (other - focus)) for stems in inside)
+        gaps = [max(0, s - m.end, m.start - e) for s, e, stems in words_at if stems & (focus | other)]
+        role = _role(sentence, m) if m.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") else "level"
+        # A change question wants the change; any other the figure itself, not the one it is compared with.
+        misfit = role != "change" if question.expected == "change" else role == "previous"
+        return (misfit, -weight, min(gaps, default=10_000), answers.index(m))
+
+    best = min(answers, key=score)
+    low, high = clause_of(best.start)
+    in_clause = set().union(*(stems for s, _, stems in words_at if low <= s < high))
+    share = len(focus & in_clause) / len(focus) if focus else 0.0
+    return best, 1.0 if score(best)[2] <= 30 else 0.0, share
+
+
+# -- one sentence against the question -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    mentions: tuple[Mention, ...]  # the sentence's entities and values, offsets within it
+    answers: tuple[Mention, ...]  # those of the kind asked for that the question does not state
+    names_near: float
+    names_sentence: float
+    time_stated: float
+    time_dated: float
+    miss: Miss | None  # a qualifier the sentence (with its paragraph, title and date) contradicts or lacks
+    typed: bool
+
+    @property
+    def accepted(self) -> bool:
+        return self.miss is None and bool(self.answers or not self.typed)
+
+
+def check_sentence(question: Question, view: _View, paragraph: int, quote: str) -> SentenceCheck:
+    """Whether the sentence `quote` of paragraph `paragraph` states what the question asks, with every
+    qualifier it sets (read with its paragraph, the title and the article's date)."""
+    note = view.note_for(paragraph, quote)
+    mentions: tuple[Mention, ...] = ()
+    if note is not None:
+        shift = view.article.text_of(paragraph).find(quote) - note.start
+        mentions = tuple(
+            m2
+            for m in note.mentions
+            if 0 <= (m2 := replace(m, start=m.start - shift, end=m.end - shift)).start < m2.end <= len(quote)
+        )
+    names_near, names_sentence, miss = name_check(question, view, paragraph, quote, mentions)
+    time_stated, time_dated, time_miss = time_check(question, view, paragraph, mentions)
+    miss = miss or time_miss or ordinal_check(question, view, paragraph, mentions)
+    answers = tuple(fresh_answers(question, quote, mentions))
+    return SentenceCheck(mentions, answers, names_near, names_sentence, time_stated, time_dated, miss, question.typed)
+
+
+def check_quote(question: Question, article: Article, paragraph: int, quote: str) -> SentenceCheck:
+    return check_sentence(question, _view(article), paragraph, quote)
+
+
+# -- scoring ------------------------------------------------------------------------------------------------------
+
+
+def _coverage(wanted: dict[str, float], have: frozenset[str]) -> float:
+    total = sum(wanted.values())
+    return sum(w for t, w in wanted.items() if t in have) / total if total > 0 else 0.0
+
+
+def candidates(
+    question: Question,
     query: str,
     hits: Sequence[Hit],
     articles: dict[str, Article],
     stats: CorpusStats,
     config: ExtractiveConfig,
-    phrases: list[tuple[str, ...]],
     similarity: SentenceSimilarity | None,
-) -> list[_Candidate]:
-    """Every sentence of the hits' paragraphs in an article that names what the question names, scored, best first.
-
-    An article must contain at least one of the question's names in full; each name it lacks costs a share
-    of the score (a question may name two councils to compare them)."""
-    entities = {t for phrase in phrases for t in phrase}
-    own_terms = terms(question)
-    context_terms = [t for t in terms(query) if t not in own_terms]
-    # Names pick the story (checked against the whole article); the other words pick the sentence.
-    own = _weights(own_terms, entities, stats)
-    context = _weights(context_terms, entities, stats)
-    rare = _weights(own_terms, entities, stats, power=2.0)
-    pairs = _pairs(own_terms, entities)
-    share = config.context_share if context else 0.0
-
-    def lexical(have: frozenset[str]) -> float:
-        return (1.0 - share) * _coverage(own, have) + share * _coverage(context, have)
-
-    # A name is as distinctive as its rarest word; an article must have one of the most distinctive names.
-    name_weight = [max(stats.idf(t) for t in phrase) for phrase in phrases]
-    top_name = max(name_weight, default=0.0)
-    # When no article has all the names, the question spans articles ("Wigan compared with Southampton"): an
-    # article is not marked down for lacking the others' names.
-    spans_articles = bool(phrases) and not any(
-        all(t in _article_terms(a) for phrase in phrases for t in phrase)
-        for a in {articles[h.article_id] for h in hits if h.article_id in articles}
-    )
+    calibration: Calibration,
+) -> list[Candidate]:
+    """Every sentence of the hits' paragraphs, checked against the question and scored, best first. A sentence
+    whose article lacks a name the question gives, or that states another period or edition than the one
+    asked, is kept as a near miss (its `miss` says why)."""
+    own = {t: stats.idf(t) for t in question.content}
+    query_extra = {t: stats.idf(t) * 0.5 for t in _content_terms(query) if t not in own}
+    wanted = {**query_extra, **own}
+    rare = {t: w * w for t, w in own.items()}
+    pairs = set(itertools.pairwise(question.content))
+    focus = set(question.focus)
     top_keyword = max([h.keyword or 0.0 for h in hits] + [1e-9])
-    found: list[tuple[Article, int, str, dict[str, float], tuple[bool, ...], str]] = []
+    found: list[Candidate] = []
     seen: set[tuple[str, int, str]] = set()
     read = 0
     for hit in hits:
         article = articles.get(hit.article_id)
-        if article is None or read >= config.grounded_chunks:
-            continue
-        article_terms = _article_terms(article)
-        named = [all(t in article_terms for t in phrase) for phrase in phrases]
-        distinctive = [n and w >= config.distinctive * top_name for n, w in zip(named, name_weight, strict=True)]
-        if phrases and not any(distinctive):
-            continue  # the article lacks the question's distinctive names (a widely used one alone does not ground it)
+        if article is None or (read >= config.read_chunks and hit.score > 0):
+            continue  # the best chunks retrieved, and the rest of the best articles (score 0: not ranked)
         read += 1
-        missing = sum(w for n, w in zip(named, name_weight, strict=True) if not n)
-        missing_names = 0.0 if spans_articles or not named else missing / sum(name_weight)
+        view = _view(article)
         for number, quote in chunk_sentences(hit.chunk):
             key = (article.id, number, quote)
             if key in seen or len(quote.split()) < config.min_words:
                 continue
             seen.add(key)
-            have = _text_terms(quote)
+            check = check_sentence(question, view, number, quote)
+            if question.typed and not check.answers:
+                continue  # nothing of the kind asked for: not an answer, nor a near miss worth showing
+            if question.reason and not _REASON.search(quote):
+                continue  # a "why" needs a cause or a purpose
+            if question.speech and not _SPEECH.search(quote):
+                continue  # "what did X say" needs something said
+            if check.miss is not None and check.miss.kind == "time" and not check.miss.found:
+                continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
+            answers, miss = check.answers, check.miss
+            answer, near, clause = _best_answer(question, quote, list(answers))
+            have = _terms(quote)
+            context = view.paragraph_terms[number] | view.paragraph_terms[0]
             features = {
-                "chunk_cos": max(hit.dense or 0.0, 0.0),
-                "keyword": (hit.keyword or 0.0) / top_keyword,
-                "lex_sentence": lexical(have),
-                "lex_paragraph": lexical(_text_terms(article.paragraphs[number - 1])),
+                "cosine": 0.0,
+                "lexical": _coverage(wanted, have),
+                "context": _coverage(wanted, context),
                 "rare": _coverage(rare, have),
-                "pairs": len(pairs & _text_pairs(quote)) / len(pairs) if pairs else 0.0,
-                "type_fit": _type_fit(question, quote, _lowercase_words(article)),
-                "rank": float(hit.rank),
-                "missing_names": missing_names,
+                "pairs": len(pairs & set(itertools.pairwise(_content_terms(quote)))) / len(pairs) if pairs else 0.0,
+                "focus": len(focus & have) / len(focus) if focus else 0.0,
+                "focus_context": len(focus & context) / len(focus) if focus else 0.0,
+                "names_near": check.names_near,
+                "names_sentence": check.names_sentence,
+                "time_stated": check.time_stated,
+                "time_dated": check.time_dated,
+                "answer_near": near,
+                "answer_clause": clause,
+                "answers": min(len(answers), 3) / 3,
+                "keyword": (hit.keyword or 0.0) / top_keyword,
+                "typed": 1.0 if question.typed else 0.0,
             }
-            if _eligible(features):
-                found.append((article, number, quote, features, tuple(named), hit.chunk.id))
+            found.append(Candidate(article, number, quote, hit.chunk.id, features, answer, miss))
     if not found:
         return []
-    cosines = similarity([(chunk_id, q) for _, _, q, _, _, chunk_id in found]) if similarity is not None else None
-    out = []
-    for i, (article, number, quote, features, named_flags, _) in enumerate(found):
-        features["sentence_cos"] = max(cosines[i], 0.0) if cosines is not None else features["chunk_cos"]
-        score = (
-            config.dense_weight * features["sentence_cos"]
-            + config.chunk_weight * features["chunk_cos"]
-            + config.keyword_weight * features["keyword"]
-            + config.sentence_weight * features["lex_sentence"]
-            + config.paragraph_weight * features["lex_paragraph"]
-            + config.rare_weight * features["rare"]
-            + config.pair_weight * features["pairs"]
-            + config.type_bonus * features["type_fit"]
-            - config.name_penalty * features["missing_names"]
-        )
-        out.append(_Candidate(article, number, quote, score, _text_terms(quote), features, named_flags))
-    out.sort(key=lambda c: -c.score)
-    return out
+    if similarity is not None:
+        cosines = similarity([(c.chunk_id, c.quote) for c in found])
+        for candidate, cosine in zip(found, cosines, strict=True):
+            candidate.features["cosine"] = max(cosine, 0.0)
+    # How each sentence compares with the best one read: an answer usually stands out from the rest.
+    for name in ("cosine", "lexical"):
+        best = max(c.features[name] for c in found)
+        for candidate in found:
+            candidate.features[f"{name}_best"] = 1.0 if candidate.features[name] >= best else 0.0
+            candidate.features[f"{name}_gap"] = best - candidate.features[name]
+    for candidate in found:
+        candidate.probability = calibration.probability(candidate.features)
+    found.sort(key=lambda c: -c.probability)
+    return found
 
 
-def _redundant(a: _Candidate, b: _Candidate) -> bool:
-    if a.article.id == b.article.id and a.paragraph == b.paragraph and a.quote == b.quote:
+def _redundant(a: Candidate, b: Candidate) -> bool:
+    if a.key == b.key:
         return True
-    union = a.terms | b.terms
-    return bool(union) and len(a.terms & b.terms) / len(union) >= 0.6
+    union = _terms(a.quote) | _terms(b.quote)
+    return bool(union) and len(_terms(a.quote) & _terms(b.quote)) / len(union) >= 0.6
+
+
+def abstain(question: str, reason: str = "", confidence: float = 1.0) -> Answer:
+    text = NO_ANSWER if not reason else f"{NO_ANSWER} {reason}"
+    return Answer(question=question, answer=text, abstained=True, confidence=round(confidence, 4))
+
+
+def unknown_names(question: Question, stats: CorpusStats, articles: Sequence[Article]) -> list[str]:
+    """The question's names no article mentions at all: a word the index has never seen, and not in the
+    titles of the articles retrieved either (titles are not in the keyword index)."""
+    titles = " | ".join(name_text(a.title) for a in articles)
+    return [
+        n.text for n in question.names if any(not stats.known(t) for t in terms(n.text)) and not n.found_in(titles)
+    ]
+
+
+def extractive_answer(
+    question: Question,
+    query: str,
+    hits: Sequence[Hit],
+    articles: dict[str, Article],
+    stats: CorpusStats,
+    calibration: Calibration,
+    config: ExtractiveConfig | None = None,
+    similarity: SentenceSimilarity | None = None,
+    threshold: float | None = None,
+    collect: list[Candidate] | None = None,
+) -> Answer:
+    """Answer from the hits' sentences, or refuse. `threshold`: the confidence needed to answer (default the
+    fitted one). `collect` receives every candidate considered (for calibration)."""
+    config = config or ExtractiveConfig()
+    threshold = calibration.threshold if threshold is None else threshold
+    missing = unknown_names(question, stats, list(articles.values()))
+    if missing:
+        return abstain(question.text, f"None of the articles mentions {', '.join(dict.fromkeys(missing))}.")
+    found = candidates(question, query, hits, articles, stats, config, similarity, calibration)
+    if collect is not None:
+        collect.extend(found)
+    return compose(question, found, config, threshold)
+
+
+def compose(
+    question: Question, found: list[Candidate], config: ExtractiveConfig, threshold: float, force: bool = False
+) -> Answer:
+    """The answer from scored candidates (best first): the best sentence if its confidence reaches the
+    threshold (or with `force`, for calibration), with its short answer, and for a description the sentences
+    close to it; else the refusal, with the near misses."""
+    answers = [c for c in found if c.miss is None]
+    best = answers[0] if answers else None
+    if best is None or (best.probability < threshold and not force):
+        related = [c for c in found if c.miss is not None and c.probability >= config.related_floor][:2]
+        return _refusal(question.text, related, best.probability if best else 0.0)
+
+    chosen = [best]
+    if not question.typed:
+        floor = max(threshold, config.relative_keep * best.probability)
+        for candidate in answers[1:]:
+            if len(chosen) >= config.max_sentences or candidate.probability < floor:
+                break
+            if not any(_redundant(candidate, other) for other in chosen):
+                chosen.append(candidate)
+    citations = tuple(
+        _citation(i, c, question.typed) for i, c in enumerate(chosen, start=1)
+    )
+    first = citations[0]
+    if question.typed and best.answer is not None:
+        short = best.answer.text
+        text = f"{short} [1] — “{first.quote}”"
+    else:
+        short = None
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(
+        question=question.text,
+        answer=text,
+        abstained=False,
+        citations=citations,
+        short_answer=short,
+        confidence=round(best.probability, 4),
+    )
+
+
+def _citation(n: int, candidate: Candidate, typed: bool) -> Citation:
+    citation = Citation.of(n, candidate.article, candidate.paragraph, candidate.quote)
+    if typed and n == 1 and candidate.answer is not None:
+        citation = replace(citation, span=(candidate.answer.start, candidate.answer.end))
+    return citation
+
+
+def _refusal(question: str, related: list[Candidate], best: float) -> Answer:
+    """The refusal; with near misses, saying what the articles report instead, cited as related."""
+    if not related:
+        return abstain(question, confidence=1.0 - best)
+    citations = tuple(Citation.of(i, c.article, c.paragraph, c.quote) for i, c in enumerate(related, start=1))
+    miss = related[0].miss
+    assert miss is not None
+    if miss.found:
+        reason = f"They report {miss.found}, not {miss.asked} [1]."
+    else:
+        reason = f"They do not report {miss.asked} [1]."
+    answer = abstain(question, reason, confidence=1.0 - best)
+    return replace(answer, related=citations)

@@ -10,20 +10,25 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+from index.annotate import Annotator, SpacyAnnotator
+from index.chunk import chunk_article, chunk_sentences
 from index.embed import Embedder, embedder_for
 from index.ingest import IngestReport, ItemReport, Progress, ingest, source_file
 from index.parse import SIDECAR_SUFFIX
 from index.records import Article, Filters, Hit, Mode
 from index.retrieve import Retriever
 from index.store import ArticleInfo, ChromaStore
-from qa.answer import ExtractiveConfig, extractive_answer
+from qa.answer import Candidate, ExtractiveConfig, extractive_answer
+from qa.confidence import fitted
 from qa.errors import BadFilterError, BadQuestionError, LLMError
 from qa.followup import referents, rewrite
 from qa.generate import GenerateConfig, generate, rewrite_query
 from qa.llm import LLM, open_llm
+from qa.question import Question, analyse
 from qa.records import Answer, Engine, Passage
 from qa.request import AskRequest
 from qa.settings import Settings
@@ -57,10 +62,18 @@ def shown_name(name: str) -> str:
 class Assistant:
     """Ask questions about the indexed articles and manage what is indexed."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, llm: LLM | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        embedder: Embedder,
+        annotator: Annotator,
+        llm: LLM | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.annotator = annotator
         self.retriever = Retriever(
             store,
             embedder,
@@ -71,15 +84,16 @@ class Assistant:
         self.config = ExtractiveConfig(
             candidate_chunks=settings.answer.candidate_chunks, max_sentences=settings.answer.max_sentences
         )
+        self.calibration = fitted()
         self.generate_config = GenerateConfig(
             max_sources=settings.llm.max_sources,
             max_tokens=settings.llm.max_tokens,
             timeout=settings.llm.timeout,
             min_support=settings.llm.min_support,
-            min_support_unanswered=settings.llm.min_support_unanswered,
         )
         self._llm = llm
         self._llm_lock = threading.Lock()
+        self._analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-analysis")
         # Re-entrant: an upload holds it while it moves its files into place and ingests them.
         self._write_lock = threading.RLock()
 
@@ -92,6 +106,7 @@ class Assistant:
         create: bool = False,
         llm: LLM | None = None,
         rebuild: bool = False,
+        annotator: Annotator | None = None,
     ) -> Assistant:
         """Open the index (QA_INDEX_DIR or QA_CHROMA_URL). With create=False a missing index is an error;
         rebuild=True deletes it first (to change the model, or after an upgrade that changed its layout).
@@ -101,6 +116,7 @@ class Assistant:
         if index_dir is not None:
             settings = settings.with_overrides({"index_dir": Path(index_dir)})
         embedder = embedder or embedder_for(settings.embedding_model, batch_size=settings.ingest.embed_batch_size)
+        annotator = annotator or SpacyAnnotator()
         store = ChromaStore.connect(
             name=settings.collection,
             path=None if settings.chroma_url else settings.index_dir,
@@ -108,8 +124,8 @@ class Assistant:
         )
         if rebuild:
             store.drop()
-        store.open_collections(embedder.name, create=create or rebuild)
-        return cls(settings, store, embedder, llm=llm)
+        store.open_collections(embedder.name, annotator.name, create=create or rebuild)
+        return cls(settings, store, embedder, annotator, llm=llm)
 
     @property
     def llm(self) -> LLM:
@@ -195,8 +211,12 @@ class Assistant:
                 if standalone:
                     query = names_from = standalone
 
-        extractive, pool = self._extractive(text, query, names_from, parsed, k, mode)
-        if engine == "extractive":
+        # The question's parse runs beside the query's embedding and the search (both mostly native code).
+        analysis = self._analyser.submit(self.analyse, text, names_from)
+        extractive, pool = self._extractive(analysis, query, parsed, k, mode)
+        if engine == "extractive" or extractive.abstained:
+            # A refusal stays a refusal: the language model may only word an answer the sources were found to
+            # give (a model writing from sources that do not answer is how confident wrong answers are made).
             # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
             # surfaces handle every engine alike.
             yield from re.findall(r"\S+\s*", extractive.answer)
@@ -207,10 +227,32 @@ class Assistant:
             yield dataclasses.replace(extractive, fallback=f"language model unavailable: {llm_error}")
             return
         articles = self.retriever.articles([h.article_id for h in pool])
-        yield from generate(llm, text, extractive, pool, articles, self.generate_config)
+        yield from generate(
+            llm, analysis.result(), extractive, pool, articles, self.generate_config, self.annotator.parse
+        )
+
+    def analyse(self, text: str, names_from: str | None = None) -> Question:
+        """The question's analysis; a follow-up takes the names (and, when it states none, the time qualifiers)
+        of the turn it refers to."""
+        question = analyse(self.annotator.parse(text))
+        if names_from and names_from != text:
+            earlier = analyse(self.annotator.parse(names_from))
+            known = {n.stems for n in question.names}
+            question = dataclasses.replace(
+                question,
+                names=question.names + tuple(n for n in earlier.names if n.stems not in known),
+                periods=question.periods or earlier.periods,
+            )
+        return question
 
     def _extractive(
-        self, text: str, query: str, names_from: str, filters: Filters | None, k: int, mode: Mode | None
+        self,
+        analysis: Question | Future[Question],
+        query: str,
+        filters: Filters | None,
+        k: int,
+        mode: Mode | None,
+        collect: list[Candidate] | None = None,
     ) -> tuple[Answer, list[Hit]]:
         """The extractive answer, and the hits it shows (the top k of what it read)."""
         vector = self.retriever.embed_query(query)
@@ -222,10 +264,11 @@ class Assistant:
             vector=vector,
         )
         articles = self.retriever.articles([h.article_id for h in pool])
+        read = pool + self._rest_of(pool, articles)
 
         def similarity(sentences: list[tuple[str, str]]) -> list[float]:
             wanted = {chunk_id for chunk_id, _ in sentences}
-            stored = self.retriever.sentence_vectors([h.chunk for h in pool if h.chunk.id in wanted])
+            stored = self.retriever.sentence_vectors([h.chunk for h in read if h.chunk.id in wanted])
             missing = [s for s in dict.fromkeys(sentences) if s not in stored]
             if missing:  # not expected: ingest stores every sentence it can quote
                 log.debug("embedding %d sentences with no stored vector", len(missing))
@@ -233,17 +276,47 @@ class Assistant:
             return [float(stored[s] @ vector) for s in sentences]
 
         answer = extractive_answer(
-            text,
+            analysis if isinstance(analysis, Question) else analysis.result(),
             query,
-            pool,
+            read,
             articles,
             self.retriever.keyword,
+            self.calibration,
             self.config,
-            names_from=names_from,
             similarity=similarity,
+            threshold=self.settings.answer.min_confidence,
+            collect=collect,
         )
         shown = pool[:k]
         return dataclasses.replace(answer, hits=tuple(Passage.of(h) for h in shown)), shown
+
+    def _rest_of(self, pool: list[Hit], articles: dict[str, Article]) -> list[Hit]:
+        """The other chunks of the best few articles retrieved: the sentence that answers is often a paragraph
+        or two away from the one that matched the question's words."""
+        taken = {h.chunk.id for h in pool}
+        out: list[Hit] = []
+        for article_id in list(dict.fromkeys(h.article_id for h in pool))[: self.config.expand_articles]:
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            for chunk in chunk_article(article):
+                if chunk.id not in taken:
+                    chunk = dataclasses.replace(chunk, sentences=len(chunk_sentences(chunk)))
+                    out.append(Hit(chunk, 0.0, rank=len(pool) + len(out) + 1))
+        return out
+
+    def candidates(
+        self, question: str, k: int | None = None, mode: Mode | None = None
+    ) -> tuple[Answer, list[Candidate]]:
+        """The extractive answer to a standalone question and every candidate sentence it weighed, with its
+        features (for calibration: eval/calibrate.py)."""
+        request = self.request(question)
+        collected: list[Candidate] = []
+        analysis = self.analyse(request.question)
+        answer, _ = self._extractive(
+            analysis, request.question, None, k or self.settings.retrieval.k, mode, collected
+        )
+        return answer, collected
 
     # -- the collection --------------------------------------------------------------------------------------
 
@@ -257,11 +330,12 @@ class Assistant:
         with self._write_lock:
             if rebuild:
                 self.store.drop()
-                self.store.open_collections(self.embedder.name, create=True)
+                self.store.open_collections(self.embedder.name, self.annotator.name, create=True)
             report = ingest(
                 self.store,
                 self.embedder,
                 paths,
+                annotator=self.annotator,
                 prune=prune,
                 max_file_bytes=self.settings.ingest.max_file_bytes,
                 batch_sentences=self.settings.ingest.batch_sentences,

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated configurations over the same index: retrieval modes and/or answer engines, "
         "e.g. bm25,dense,hybrid or extractive,llm",
     )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        help="a JSONL corpus (id, title, date, paragraphs) whose stories the question set names (index_ids, "
+        "article_ids, related_ids): they are indexed into OUT/index-NAME (or --index-dir) first",
+    )
 
     p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
     p.add_argument("--json", action="store_true")
@@ -211,7 +217,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     from qa.evaluate import evaluate
 
-    assistant = _assistant(args)
+    assistant = _corpus_assistant(args) if args.corpus else _assistant(args)
     configs = [c.strip() for c in args.compare.split(",") if c.strip()] if args.compare else None
     with tqdm(unit="question", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
 
@@ -229,10 +235,33 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             f"{name}: {o['questions']} questions, passed {o['passed']}, hit@1 {o['hit@1']}, hit@k {o['hit@k']}, "
             f"MRR {o['mrr']}, first citation {o['first_citation']}, citation precision {o['citation_precision']}, "
             f"recall {o['citation_recall']}, answer contains {o['answer_contains']}, refusal rate {o['refused']}, "
-            f"false refusals {o['false_refusal']}, p50 {o['latency_p50_ms']} ms, p95 {o['latency_p95_ms']} ms"
+            f"false refusals {o['false_refusal']}, answered correctly {o['answered_correctly']}, wrong answers "
+            f"{o['wrong_of_given']} of {o['answers_given']} given, p50 {o['latency_p50_ms']} ms, "
+            f"p95 {o['latency_p95_ms']} ms"
         )
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _corpus_assistant(args: argparse.Namespace) -> Assistant:
+    """An index of the corpus stories a question set names (made, or brought up to date, before it runs)."""
+    import tempfile
+
+    from qa.assistant import Assistant
+    from qa.evaluate import corpus_ids, corpus_subset, load_cases
+
+    ids = corpus_ids(load_cases(args.questions).cases)
+    index_dir = args.index_dir or args.out / f"index-{args.questions.stem}"
+    settings = settings_from(args).with_overrides({"index_dir": index_dir})
+    assistant = Assistant.open(settings=settings, create=True)
+    with tempfile.TemporaryDirectory() as folder:
+        subset = Path(folder) / f"{args.questions.stem}.jsonl"
+        found = corpus_subset(args.corpus, ids, subset)
+        if found < len(ids):
+            print(f"warning: {len(ids) - found} of {len(ids)} named stories are not in {args.corpus}", file=sys.stderr)
+        report = assistant.ingest([subset])
+    print(f"corpus: {report.summary()} ({index_dir})", file=sys.stderr)
+    return assistant
 
 
 def _cmd_articles(args: argparse.Namespace) -> int:

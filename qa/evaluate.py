@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from index.records import MODES, Mode
+from index.tokenize import terms
 from qa.errors import BadQuestionSetError, QAError
 from qa.records import Engine
 from qa.request import describe
@@ -59,6 +60,12 @@ class Case(BaseModel):
     article_ids: tuple[NonEmpty, ...] = ()
     evidence: tuple[NonEmpty, ...] = ()
     answer_contains: Annotated[tuple[tuple[NonEmpty, ...], ...], BeforeValidator(_groups)] = ()
+    answer_type: str = ""
+    # With a corpus (qa eval --corpus): the stories the case puts in the index, the near misses among them, and
+    # the stories that would answer a near-miss question (never indexed).
+    index_ids: tuple[NonEmpty, ...] = ()
+    related_ids: tuple[NonEmpty, ...] = ()
+    withheld_ids: tuple[NonEmpty, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -103,7 +110,9 @@ class CaseResult:
             return False
         if not self.case.answerable:
             return m.get("refused") == 1.0
-        return m.get("first_citation") == 1.0 and m.get("answer_contains") in (None, 1.0)
+        # A description is answered by the sentences quoted together; a name, date or figure by the first.
+        cited = m.get("citation_recall") if self.case.answer_type == "description" else m.get("first_citation")
+        return cited == 1.0 and m.get("answer_contains") in (None, 1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +165,45 @@ def load_cases(path: str | Path) -> LoadResult:
     return result
 
 
+def corpus_ids(cases: list[Case]) -> list[str]:
+    """The stories a question set needs indexed; refuses a set whose withheld answers would be indexed."""
+    wanted = {i for c in cases for i in (*c.index_ids, *c.article_ids, *c.related_ids)}
+    withheld = {i for c in cases for i in c.withheld_ids}
+    clash = sorted(wanted & withheld)
+    if clash:
+        raise BadQuestionSetError(
+            f"Stories {', '.join(clash[:5])} answer a near-miss question but another case indexes them: the set "
+            "would not test what it claims"
+        )
+    return sorted(wanted)
+
+
+def corpus_subset(corpus: Path, ids: list[str], target: Path) -> int:
+    """Write the stories `ids` of a JSONL corpus (Reuters-21578's fields: id, title, date, paragraphs) to
+    `target` in the .jsonl article format; returns how many were found. Read at run time, never copied into the
+    repository."""
+    from index.clean import parse_date
+
+    wanted = set(ids)
+    found = 0
+    try:
+        with corpus.open(encoding="utf-8") as source, target.open("w", encoding="utf-8") as out:
+            for line in source:
+                story = json.loads(line)
+                if story.get("id") not in wanted or not story.get("paragraphs"):
+                    continue
+                date = parse_date(str(story.get("date") or ""))
+                record = {"id": story["id"], "title": story.get("title") or story["id"]}
+                record["paragraphs"] = story["paragraphs"]
+                if date:
+                    record["date"] = date
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                found += 1
+    except (OSError, ValueError) as exc:
+        raise BadQuestionSetError(f"Cannot read the corpus {corpus}: {exc}") from exc
+    return found
+
+
 def norm(text: str) -> str:
     """Compare texts with typographic quotes, dashes, case and runs of whitespace folded."""
     text = unicodedata.normalize("NFKC", text)
@@ -169,8 +217,27 @@ def holds(text: str, evidence: Iterable[str]) -> bool:
     return any(norm(e) in folded for e in evidence)
 
 
-def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]:
-    """The per-question metrics; None where a metric does not apply to this case."""
+def states_expected(case: Case, article_id: str, quote: str) -> bool:
+    """A quote states the expected answer: it has one of each group of expected words, and it comes from an
+    article the set names or says much the same as the set's evidence (the same fact reported twice)."""
+    if not case.answer_contains:
+        return False
+    folded = norm(quote)
+    if not all(any(norm(alt) in folded for alt in group) for group in case.answer_contains):
+        return False
+    if article_id in case.article_ids:
+        return True
+    said = set(terms(quote))
+    return any(len(set(terms(e)) & said) >= 0.5 * max(len(set(terms(e))), 1) for e in case.evidence)
+
+
+Passage = Callable[[str, int], str]  # (article id, paragraph) -> that paragraph with the ones beside it
+
+
+def score(case: Case, answer: dict[str, Any], k: int, passage: Passage | None = None) -> dict[str, float | None]:
+    """The per-question metrics; None where a metric does not apply to this case. For a description, a
+    citation of the passage that states the answer (`passage`: the cited paragraph and its neighbours) holds
+    it: what someone said is usually said over two or three sentences, and a set names one of them."""
     citations = answer.get("citations", [])
     hits = answer.get("hits", [])
     abstained = bool(answer.get("abstained"))
@@ -199,7 +266,19 @@ def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]
         metrics["hit@1"] = 1.0 if rank == 1 else 0.0
         metrics["hit@k"] = 1.0 if rank is not None else 0.0
         metrics["mrr"] = 1.0 / rank if rank else 0.0
-        holding = [holds(c.get("text", ""), case.evidence) for c in citations]
+        # A citation holds the evidence when its paragraph has the sentence the set names, or, for a question
+        # with expected answers, when its quote from one of the named articles states them.
+        holding = [
+            holds(c.get("text", ""), case.evidence)
+            or states_expected(case, c.get("article_id", ""), c.get("quote", ""))
+            or (
+                passage is not None
+                and case.answer_type == "description"
+                and c.get("article_id") in case.article_ids
+                and holds(passage(c["article_id"], int(c.get("paragraph", 0))), case.evidence)
+            )
+            for c in citations
+        ]
         metrics["citation_recall"] = 1.0 if any(holding) else 0.0
         metrics["first_citation"] = 1.0 if holding and holding[0] else 0.0
         if citations:
@@ -211,7 +290,11 @@ def score(case: Case, answer: dict[str, Any], k: int) -> dict[str, float | None]
     elif citations:
         metrics["citation_precision"] = sum(c.get("article_id") in case.article_ids for c in citations) / len(citations)
     if case.answer_contains:
-        text = norm(answer.get("answer", ""))
+        said = [answer.get("answer", "")]
+        if passage is not None and case.answer_type == "description":
+            # A description is answered by the passage its citations point at.
+            said += [passage(c["article_id"], int(c.get("paragraph", 0))) for c in citations if c.get("article_id")]
+        text = norm(" \n ".join(said))
         metrics["answer_contains"] = (
             1.0 if all(any(norm(alt) in text for alt in group) for group in case.answer_contains) else 0.0
         )
@@ -237,7 +320,13 @@ def run_case(
         seconds = time.perf_counter() - started
     except QAError as exc:
         return CaseResult(case, {}, score(case, {}, k), 0.0, error=str(exc))
-    return CaseResult(case, answer, score(case, answer, k), seconds)
+    def passage(article_id: str, paragraph: int) -> str:
+        article = assistant.retriever.articles([article_id]).get(article_id)
+        if article is None:
+            return ""
+        return " \n ".join(article.paragraphs[max(paragraph - 2, 0) : paragraph + 1])
+
+    return CaseResult(case, answer, score(case, answer, k, passage), seconds)
 
 
 def run(
@@ -277,6 +366,11 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
         out: dict[str, Any] = {"questions": len(rows), "passed": _mean([1.0 if r.passed else 0.0 for r in rows])}
         for name in names:
             out[name] = _mean([r.metrics.get(name) for r in rows])
+        given = [r for r in rows if r.answer and not r.answer.get("abstained") and not r.error]
+        out["answers_given"] = len(given)
+        out["wrong_of_given"] = round(sum(1 for r in given if not r.passed) / len(given), 4) if given else None
+        answerable = [r for r in rows if r.case.answerable]
+        out["answered_correctly"] = _mean([1.0 if r.passed else 0.0 for r in answerable])
         seconds = [r.seconds for r in rows if not r.error]
         out["latency_p50_ms"] = round(1000 * (_percentile(seconds, 50) or 0), 1)
         out["latency_p95_ms"] = round(1000 * (_percentile(seconds, 95) or 0), 1)

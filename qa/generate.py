@@ -6,17 +6,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import prompts
+from index.annotate import Parse
 from index.chunk import chunk_sentences
 from index.records import Article, Chunk, Hit
 from index.sentences import split_sentences
 from index.tokenize import STOPWORDS, stem, terms, words
-from qa.answer import lacks_asked_kind
+from qa.answer import check_quote
 from qa.errors import LLMError
 from qa.llm import LLM
+from qa.question import Question
 from qa.records import Answer, Citation, Dropped, Passage
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,6 @@ class GenerateConfig:
     max_tokens: int = 160
     timeout: float = 40.0
     min_support: float = 0.6  # share of a sentence's content words that must be in its cited paragraph(s)
-    min_support_unanswered: float = 0.8
 
 
 def choose_sources(extractive: Answer, hits: Sequence[Hit], articles: dict[str, Article], limit: int) -> list[Source]:
@@ -159,10 +160,66 @@ def best_quote(sentence: str, source: Source) -> str:
     return max(candidates, key=lambda s: (len(wanted & set(terms(s))), -len(s)))
 
 
+def states_what_was_asked(analysis: Question, sentence: str, sources: Sequence[Source]) -> str | None:
+    """Why a written sentence does not answer the question from its sources (None when it does): the
+    sentence of a cited paragraph that it rests on must itself state what was asked, with every qualifier the
+    question sets, and for a name, date, number or amount the written sentence must give the one it states."""
+    reasons = []
+    for source in sources:
+        quote = best_quote(sentence, source)
+        check = check_quote(analysis, source.article, source.paragraph, quote)
+        if check.miss is not None:
+            miss = check.miss
+            reasons.append(
+                f"its source reports {miss.found}, not {miss.asked}"
+                if miss.found
+                else f"its source does not say {miss.asked}"
+            )
+            continue
+        if not analysis.typed:
+            return None
+        given = [a for a in check.answers if _states(sentence, a.text)]
+        if given:
+            return None
+        reasons.append("its source does not state the " + analysis.expected + " asked for" if not check.answers
+                       else "it does not give the " + analysis.expected + " its source states")  # fmt: skip
+    return reasons[0] if reasons else "no source states what was asked"
+
+
+def _states(sentence: str, value: str) -> bool:
+    """The written sentence gives `value` (its digits, or its words)."""
+    digits = _numbers(value)
+    if digits:
+        return digits <= _numbers(sentence)
+    wanted = set(terms(value))
+    return bool(wanted) and wanted <= set(terms(sentence, keep_stopwords=True))
+
+
+_REPORTING = {"say", "tell", "add", "report", "state", "note", "be", "have", "do", "will", "would", "can", "could"}
+
+
+def unstated_action(sentence: str, sources: Sequence[Source], parse: Callable[[str], Parse]) -> str | None:
+    """A verb of the written sentence that none of its sources uses: what it claims happened ("the
+    investigator concluded ...") that the articles do not say (they say an investigator was appointed)."""
+    have = set(terms(" ".join(part for s in sources for part in (s.article.title, s.text)), keep_stopwords=True))
+    for token in parse(sentence).tokens:
+        if token.pos != "VERB" or token.lemma in _REPORTING:
+            continue
+        if stem(token.lemma) not in have and stem(token.text.lower()) not in have:
+            return token.text
+    return None
+
+
 def check(
-    question: str, raw: str, sources: Sequence[Source], hits: Sequence[Passage], min_support: float
+    analysis: Question,
+    raw: str,
+    sources: Sequence[Source],
+    hits: Sequence[Passage],
+    min_support: float,
+    parse: Callable[[str], Parse] | None = None,
 ) -> tuple[Answer | None, list[Dropped], str | None]:
     """The checked answer (None when nothing survives), the sentences dropped and why, and a fallback reason."""
+    question = analysis.text
     text = raw.strip()
     if not text:
         return None, [], "the model wrote nothing"
@@ -191,6 +248,14 @@ def check(
         if not ok:
             dropped.append(Dropped(plain, why))
             continue
+        off_target = states_what_was_asked(analysis, plain, valid)
+        if off_target is not None:
+            dropped.append(Dropped(plain, off_target))
+            continue
+        action = unstated_action(plain, valid, parse) if parse is not None else None
+        if action is not None:
+            dropped.append(Dropped(plain, f"its sources never say {action!r}: it claims what they do not state"))
+            continue
         # Supported by its sources together; a source that shares nothing with the sentence beyond the
         # question's own words is not evidence for it, and citing it would send the reader to the wrong place.
         claim = set(terms(plain)) - set(terms(question))
@@ -199,8 +264,7 @@ def check(
     if not kept:
         return None, dropped, "no sentence of the model's answer was cited and supported"
     # The whole answer, against the question: the sentences may each be true of their paragraph and still
-    # answer another question (about another council, or with no figure when a figure was asked for).
-    written = " ".join(plain for plain, _ in kept)
+    # answer another question (about another organisation or place than the one the question names).
     cited_articles = {s.article.id: s.article for _, valid in kept for s in valid}
     mentioned = set(
         terms(
@@ -211,8 +275,6 @@ def check(
     absent = sorted(_names(question) - mentioned)
     if absent:
         return None, dropped, f"the cited articles never mention {', '.join(absent)}, which the question names"
-    if lacks_asked_kind(question, written):
-        return None, dropped, "the written answer lacks the kind of thing asked for (a number or a date)"
 
     # Citations in order of first use; each names the paragraph and its best-matching sentence.
     numbering: dict[tuple[str, int], int] = {}
@@ -237,14 +299,16 @@ def check(
 
 def generate(
     llm: LLM,
-    question: str,
+    analysis: Question,
     extractive: Answer,
     hits: Sequence[Hit],
     articles: dict[str, Article],
     config: GenerateConfig,
+    parse: Callable[[str], Parse] | None = None,
 ) -> Iterator[str | Answer]:
     """Stream the model's text, then yield the checked Answer, or the extractive one marked as a fallback.
     `hits` are what the extractive answer shows."""
+    question = analysis.text
     sources = choose_sources(extractive, hits, articles, config.max_sources)
     if not sources:
         yield replace(extractive, fallback="no paragraphs to write from")
@@ -259,10 +323,17 @@ def generate(
         log.warning("LLM answer failed: %s", exc)
         yield replace(extractive, fallback=f"language model error: {exc}")
         return
-    # When the extractive engine found no sentence that answers, the model must stay closer to its sources.
-    min_support = config.min_support if not extractive.abstained else config.min_support_unanswered
-    answer, dropped, reason = check(question, "".join(pieces), sources, extractive.hits, min_support)
+    answer, dropped, reason = check(analysis, "".join(pieces), sources, extractive.hits, config.min_support, parse)
     if answer is None:
         yield replace(extractive, fallback=reason, dropped=tuple(dropped))
         return
-    yield answer
+    # The written answer rests on the evidence the extractive engine weighed: its confidence, and its short
+    # answer when the model gave the same one.
+    short = extractive.short_answer
+    if short is not None and not _states(answer.answer, short):
+        short = None
+    citations = tuple(
+        replace(c, span=(c.quote.find(short), c.quote.find(short) + len(short))) if short and short in c.quote else c
+        for c in answer.citations
+    )
+    yield replace(answer, short_answer=short, confidence=extractive.confidence, citations=citations)

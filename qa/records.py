@@ -23,6 +23,10 @@ class Citation:
     quote: Annotated[str, Field(description="The cited sentence, verbatim in text.")]
     outlet: str | None = None
     date: Annotated[str | None, Field(description="yyyy-mm-dd, when the article states it.")] = None
+    span: Annotated[
+        tuple[int, int] | None,
+        Field(description="Where the short answer sits in quote: [start, end) character offsets, or null."),
+    ] = None
 
     @classmethod
     def of(cls, n: int, article: Article, paragraph: int, quote: str) -> Citation:
@@ -73,6 +77,20 @@ class Answer:
     dropped: Annotated[
         tuple[Dropped, ...], Field(description="Sentences of a written answer that the check removed, and why.")
     ] = ()
+    short_answer: Annotated[
+        str | None,
+        Field(description="The name, date, number or amount asked for, as the cited sentence words it; null for "
+              "a description or a refusal."),
+    ] = None  # fmt: skip
+    confidence: Annotated[
+        float,
+        Field(ge=0, le=1, description="How likely the answer (or the refusal) is right, calibrated on a dev set."),
+    ] = 0.0
+    related: Annotated[
+        tuple[Citation, ...],
+        Field(description="For a refusal: sentences that report something close but not what was asked "
+              "(another year, edition or company), cited; not the answer."),
+    ] = ()  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (what /api/ask returns and `qa ask --json` prints)."""

@@ -41,6 +41,13 @@ class RetrievalSettings(_Group):
 
 class AnswerSettings(_Group):
     engine: Engine = Field("extractive", description="extractive quotes sentences; llm writes an answer, checked.")
+    min_confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Answers below this confidence are refused; unset: the threshold fitted on the dev set "
+        "(qa/calibration.json).",
+    )
     candidate_chunks: int = Field(20, ge=1, le=200, description="Chunks read for answering (the answer shows k).")
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences an extractive answer quotes.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
@@ -60,9 +67,6 @@ class LLMSettings(_Group):
     max_sources: int = Field(3, ge=1, le=10, description="Paragraphs given to the model.")
     min_support: float = Field(
         0.6, ge=0, le=1, description="Share of a written sentence's words that must be in its cited paragraph."
-    )
-    min_support_unanswered: float = Field(
-        0.8, ge=0, le=1, description="The same, when the extractive engine found no answer."
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.annotate import SpacyAnnotator
 from index.embed import HashingEmbedder
 from qa.assistant import Assistant
 from qa.offline import set_offline_env
@@ -18,6 +19,9 @@ from qa.settings import Settings
 set_offline_env()
 for _key in [k for k in os.environ if k.startswith("QA_")]:
     del os.environ[_key]
+
+# One spaCy pipeline for the whole run: loading it takes a second, analysing the bundled articles a fraction.
+ANNOTATOR = SpacyAnnotator()
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "data" / "articles"
@@ -34,6 +38,7 @@ def fake_assistant(index_dir: Path, **settings: object) -> Assistant:
     return Assistant.open(
         settings=Settings(index_dir=index_dir, **settings),  # type: ignore[arg-type]
         embedder=HashingEmbedder(),
+        annotator=ANNOTATOR,
         create=True,
     )
 
@@ -61,7 +66,7 @@ def fake_bundled(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """The bundled articles indexed with the real all-MiniLM-L6-v2 (read-only use)."""
     index_dir = tmp_path_factory.mktemp("real") / "index"
-    assistant = Assistant.open(settings=Settings(index_dir=index_dir), create=True)
+    assistant = Assistant.open(settings=Settings(index_dir=index_dir), annotator=ANNOTATOR, create=True)
     report = assistant.ingest([ARTICLES])
     assert report.counts["added"] == 5, report.to_dict()
     yield assistant

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "data" / "hostile_ferry.txt"
 QUESTION = "How many cases did one Worcestershire social worker have?"
 NO_FILTERS: tuple[Any, ...] = ([], [], "", "")
+# These tests are about the web chat's wiring, with the word-hashing embedder: any sentence that states what was
+# asked is answered, however the fake embedder scores it.
+WIRING = {"min_confidence": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, articles_dir: Path) -> Iter
     from tests.conftest import fake_assistant
 
     index_dir = tmp_path_factory.mktemp("app") / "index"
-    assistant = fake_assistant(index_dir)
+    assistant = fake_assistant(index_dir, answer=WIRING)
     assistant.ingest([articles_dir])
-    with serving(create_app(assistant, Settings(index_dir=index_dir))) as url:
+    with serving(create_app(assistant, Settings(index_dir=index_dir, answer=WIRING))) as url:
         yield url
 
 
@@ -52,9 +56,11 @@ def test_answers_stream_in_and_end_with_numbered_sources(client: WebChat) -> Non
     partial = message_text(updates[0][0][-1])
     chat, _, sources, viewer, question_box = final
     answer = message_text(chat[-1])
-    assert partial and answer.startswith(partial.rstrip("…").strip()[:10])
+    shown = re.sub(r"<[^>]+>", "", answer)  # the final message marks up the short answer in its quote
+    assert partial and shown.startswith(partial.rstrip("…").strip()[:10])
     assert [m["role"] for m in chat] == ["user", "assistant"]
-    assert "40 cases" in answer and "[1]" in answer and "Sources" in answer
+    assert answer.startswith('<strong class="qa-short">40</strong> [1] — “')
+    assert '<mark class="qa-answer">40</mark> cases' in answer and "Sources" in answer
     assert "[1] A WHISTLEBLOWER" in html.unescape(answer) and "paragraph 9" in answer
     assert sources["choices"][0][1] == "0:1" and sources["choices"][0][0].startswith("[1] ")
     assert question_box == ""
@@ -68,7 +74,7 @@ def test_selecting_a_source_opens_the_article_at_the_cited_paragraph(client: Web
     cited = viewer.split('class="qa-paragraph qa-cited"')
     assert len(cited) == 2, "exactly one paragraph is highlighted"
     assert cited[1].startswith(' id="qa-p-9" data-n="9"><span class="qa-pn">9</span>')
-    assert "<mark>One social worker had to deal with 40 cases" in cited[1]
+    assert '<mark>One social worker had to deal with <mark class="qa-answer">40</mark> cases' in cited[1]
     assert viewer.count('class="qa-pn"') > 20  # every paragraph shows its number
 
 
@@ -124,8 +130,8 @@ def test_added_articles_are_reported_and_answered_as_text(
     make_fake: Callable[..., Assistant], tmp_path: Path
 ) -> None:
     # Its own server, with a token: adding articles needs it, and must not change what the other tests see.
-    assistant = make_fake(tmp_path / "index")
-    settings = Settings(index_dir=tmp_path / "index", server={"api_token": "s3cret"})
+    assistant = make_fake(tmp_path / "index", answer=WIRING, server={"api_token": "s3cret"})
+    settings = Settings(index_dir=tmp_path / "index", server={"api_token": "s3cret"}, answer=WIRING)
     with serving(create_app(assistant, settings)) as url:
         browser = httpx.Client(base_url=url, timeout=60)
         assert browser.get("/config").status_code == 401  # nothing runs before signing in

@@ -13,6 +13,7 @@ from index.errors import CorruptIndexError, ModelMismatchError, NoIndexError
 from index.store import ChromaStore
 from qa.assistant import Assistant
 from qa.settings import Settings
+from tests.conftest import ANNOTATOR
 
 
 @pytest.fixture
@@ -163,7 +164,7 @@ def test_index_from_another_layout_is_refused_until_rebuilt(
 ) -> None:
     make_fake(tmp_path / "index").ingest([articles_dir / "000_60f27155d5b16904.txt"])
     store = ChromaStore.connect(name="news", path=tmp_path / "index")
-    store.open_collections("hashing-256", create=False)
+    store.open_collections("hashing-256", ANNOTATOR.name, create=False)
     store.articles.modify(metadata={**(store.articles.metadata or {}), "schema": 1})
     with pytest.raises(CorruptIndexError, match=r"another version.*qa ingest --rebuild"):
         make_fake(tmp_path / "index")

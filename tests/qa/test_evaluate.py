@@ -158,7 +158,8 @@ def test_compare_answer_engines_side_by_side(fake_bundled: Assistant, tmp_path: 
         encoding="utf-8",
     )
     llm = ScriptedLLM("A social worker went to work with a broken hand [1].")
-    assistant = Assistant(fake_bundled.settings, fake_bundled.store, fake_bundled.embedder, llm=llm)
+    settings = fake_bundled.settings.with_overrides({"answer": {"min_confidence": 0.0}})
+    assistant = Assistant(settings, fake_bundled.store, fake_bundled.embedder, fake_bundled.annotator, llm=llm)
     run = evaluate(assistant, questions, configs=["extractive", "llm+bm25"])
     assert set(run.results) == {"extractive", "llm+bm25"}
     assert run.results["extractive"][0].answer["engine"] == "extractive"

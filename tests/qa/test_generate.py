@@ -13,7 +13,9 @@ import prompts
 from qa.assistant import Assistant
 from qa.errors import LLMError
 from qa.llm import ScriptedLLM
+from qa.question import Question, analyse
 from qa.records import Answer
+from tests.conftest import ANNOTATOR
 
 QUESTION = "How many cases did one Worcestershire social worker have?"
 
@@ -26,9 +28,14 @@ def source_of(user: str, phrase: str) -> int:
     raise AssertionError(f"no source holds {phrase!r}")
 
 
+def analysed(question: str) -> Question:
+    return analyse(ANNOTATOR.parse(question))
+
+
 def with_llm(base: Assistant, llm: object) -> Assistant:
-    settings = base.settings.with_overrides({"answer": {"engine": "llm"}})
-    return Assistant(settings, base.store, base.embedder, llm=llm)  # type: ignore[arg-type]
+    # Any qualifying sentence is answered, so the model is asked however the fake embedder scores it.
+    settings = base.settings.with_overrides({"answer": {"engine": "llm", "min_confidence": 0.0}})
+    return Assistant(settings, base.store, base.embedder, base.annotator, llm=llm)  # type: ignore[arg-type]
 
 
 def test_citations_are_parsed_renumbered_and_quoted(fake_bundled: Assistant) -> None:
@@ -125,7 +132,7 @@ def test_a_model_that_cannot_load_falls_back(fake_bundled: Assistant, tmp_path: 
     settings = fake_bundled.settings.with_overrides(
         {"answer": {"engine": "llm"}, "llm": {"gguf": tmp_path / "none.gguf"}}
     )
-    answer = Assistant(settings, fake_bundled.store, fake_bundled.embedder).ask(QUESTION)
+    answer = Assistant(settings, fake_bundled.store, fake_bundled.embedder, fake_bundled.annotator).ask(QUESTION)
     assert answer.engine == "extractive" and "unavailable" in (answer.fallback or "")
 
 
@@ -187,15 +194,15 @@ def test_a_supported_answer_to_another_question_falls_back(fake_bundled: Assista
     article = fake_bundled.retriever.articles(["000_60f27155d5b16904"])["000_60f27155d5b16904"]
     source = Source(1, article, 9)  # "One social worker had to deal with 40 cases - more than the maximum …"
     written = "One social worker had to deal with 40 cases [1]."
-    answer, _, reason = check(QUESTION, written, [source], [], 0.6)
+    answer, _, reason = check(analysed(QUESTION), written, [source], [], 0.6)
     assert answer is not None and reason is None
     # The question names a council the cited article never mentions.
-    answer, _, reason = check(QUESTION.replace("Worcestershire", "Wigan"), written, [source], [], 0.6)
-    assert answer is None and "never mention wigan" in (reason or "")
+    answer, dropped, reason = check(analysed(QUESTION.replace("Worcestershire", "Wigan")), written, [source], [], 0.6)
+    assert answer is None and reason is not None and "Wigan" in dropped[0].reason
     # A figure was asked for and the answer has none.
     vague = "A social worker had to deal with more cases than the maximum [1]."
-    answer, _, reason = check(QUESTION, vague, [source], [], 0.6)
-    assert answer is None and "kind of thing asked for" in (reason or "")
+    answer, dropped, reason = check(analysed(QUESTION), vague, [source], [], 0.6)
+    assert answer is None and "does not give the count" in dropped[0].reason
 
 
 @pytest.mark.parametrize("markers", ["[1], [2], [3]", "[1][2] and [3]", "[1,2,3]", "[1]; [2], and [3]"])
@@ -208,7 +215,7 @@ def test_lists_of_markers_leave_no_stray_punctuation(fake_bundled: Assistant, ma
         f"One social worker had to deal with 40 cases {markers}.",
         f"One social worker had to deal with 40 cases. {markers}",
     ):
-        answer, _, _ = check(QUESTION, written, sources, [], 0.6)
+        answer, _, _ = check(analysed(QUESTION), written, sources, [], 0.6)
         assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1]", (
             written
         )  # 10 and 11 bear nothing on it
@@ -220,6 +227,23 @@ def test_a_cited_paragraph_that_bears_nothing_on_the_sentence_is_not_cited(fake_
     article = fake_bundled.retriever.articles(["000_60f27155d5b16904"])["000_60f27155d5b16904"]
     unrelated = next(n for n, text in enumerate(article.paragraphs, 1) if "cases" not in text and "18" not in text)
     sources = [Source(1, article, unrelated), Source(2, article, 9)]
-    answer, _, _ = check(QUESTION, "One social worker had to deal with 40 cases [1][2].", sources, [], 0.6)
+    answer, _, _ = check(analysed(QUESTION), "One social worker had to deal with 40 cases [1][2].", sources, [], 0.6)
     assert answer is not None and answer.answer == "One social worker had to deal with 40 cases. [1]"
     assert [(c.paragraph, c.n) for c in answer.citations] == [(9, 1)]
+
+
+def test_a_sentence_claiming_what_no_source_states_is_dropped(fake_bundled: Assistant) -> None:
+    """The article says an outside investigator is meeting auditors; a sentence saying the investigator
+    concluded something claims what no source states."""
+    from qa.generate import Source, check
+
+    article = fake_bundled.retriever.articles(["004_f40178fcdc7ff358"])["004_f40178fcdc7ff358"]
+    number = next(i for i, p in enumerate(article.paragraphs, 1) if "from outside the council" in p)
+    source = Source(1, article, number)
+    question = "What is happening with the whistleblowing concerns in Southampton?"
+    sound = "An individual from outside the council was meeting with internal auditors this week [1]."
+    answer, dropped, _ = check(analysed(question), sound, [source], [], 0.6, ANNOTATOR.parse)
+    assert answer is not None and not dropped
+    invented = "An individual from outside the council concluded that the concerns were justified [1]."
+    answer, dropped, _ = check(analysed(question), invented, [source], [], 0.6, ANNOTATOR.parse)
+    assert answer is None and "'concluded'" in dropped[0].reason

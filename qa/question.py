@@ -1,0 +1,461 @@
+"""Question analysis: what kind of answer a question wants, what it is about, and the qualifiers that must hold.
+
+General rules of English questions over a parse (index.annotate): the wh-word and the noun it asks about give
+the expected answer type; dates, ordinals and names in the question are qualifiers an answer must satisfy;
+the remaining content words say what the answer is about."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from index import values
+from index.annotate import Parse, Token
+from index.records import Mention
+from index.tokenize import STOPWORDS, stem, terms, words
+
+# The answer types, and the entity labels that can be each.
+ANSWER_LABELS: dict[str, frozenset[str]] = {
+    "person": frozenset({"PERSON", "NAME"}),
+    "organisation": frozenset({"ORG", "NAME"}),
+    "place": frozenset({"GPE", "LOC", "FAC", "NAME"}),
+    "date": frozenset({"DATE", "TIME"}),
+    "number": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+    "count": frozenset({"CARDINAL", "QUANTITY", "ORDINAL"}),
+    "money": frozenset({"MONEY"}),
+    "percent": frozenset({"PERCENT"}),
+    "duration": frozenset({"DATE"}),
+    "change": frozenset({"PERCENT", "MONEY", "CARDINAL", "QUANTITY"}),
+    "who": frozenset({"PERSON", "ORG", "NAME"}),
+    "description": frozenset(),
+}
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "NAME"}
+)
+
+# Nouns that say what kind of thing "what/which <noun>" asks for. General English, not any topic's words.
+_PERSON_NOUNS = set(
+    """person people man woman men women official officials chairman chairwoman chairperson chair president
+    chief executive director minister secretary spokesman spokeswoman spokesperson leader head founder ceo manager
+    player coach winner author actor actress singer candidate governor mayor judge lawyer analyst economist
+    successor owner champion captain editor reporter journalist politician councillor senator deputy member
+    employee worker officer commissioner chancellor premier king queen prince princess envoy ambassador
+    negotiator trader investor partner host presenter composer producer writer artist architect designer
+    scientist professor doctor nurse teacher striker goalkeeper batsman bowler driver rider runner investigator
+    inspector auditor prosecutor attorney detective suspect witness victim defendant plaintiff who""".split()
+)
+_ORG_NOUNS = set(
+    """company companies firm firms bank banks group groups council councils team teams club clubs party parties
+    union unions newspaper newspapers paper agency agencies organisation organisations organization organizations
+    government governments airline airlines carrier carriers ministry ministries department departments body
+    bodies authority authorities court board charity charities business businesses subsidiary unit division
+    maker makers manufacturer manufacturers retailer retailers broker brokers exchange network networks studio
+    studios label publisher publishers university universities school schools hospital hospitals outlet outlets
+    publication publications insurer insurers producer producers supplier suppliers buyer buyers bidder bidders
+    rival rivals institution institutions firm operator operators chain chains brand brands""".split()
+)
+_PLACE_NOUNS = set(
+    """country countries city cities state states town towns place places region regions province provinces nation
+    nations county counties port ports island islands area areas venue venues stadium capital location site
+    district neighbourhood neighborhood village continent plant plants factory factories mill mills mine mines
+    basin field fields facility facilities refinery refineries office offices headquarters""".split()
+)
+_MONEY_NOUNS = set(
+    """income profit profits loss losses earnings revenue revenues price prices cost costs value worth fee fees
+    salary salaries pay budget dividend dividends debt debts deficit surplus spending investment fine fines bid
+    offer payout compensation capital assets charge charges provision provisions reserves savings tax taxes fare
+    fares wage wages fund funds funding sum amount cash turnover valuation premium rent loan loans subsidy
+    subsidies grant grants bonus bonuses fix""".split()
+)
+_PERCENT_NOUNS = set("percentage percent proportion share rate ratio margin stake yield".split())
+_NUMBER_NOUNS = set(
+    """number count total figure figures level population tonnes tons bags barrels units shares cars workers jobs
+    employees votes seats goals points runs copies size quantity volume output production score sales exports
+    imports deliveries orders shipments reserves stocks""".split()
+)
+_DATE_NOUNS = set("date day year month time week deadline season hour".split())
+_DURATION_NOUNS = set("period length duration long sentence term".split())
+_TIME_UNITS = set("seconds minutes hours days weeks months years decades".split())
+_MONEY_VERBS = set(
+    """cost costs costing spend spent spending pay paid paying earn earned earning raise raised sell sold buy bought
+    invest invested charge charged fetch fetched borrow borrowed lend lent owe owed lose lost make made gain
+    gained net netted""".split()
+)
+_CHANGE_VERBS = set(
+    """rise rose risen rising fall fell fallen falling increase increased increasing decrease decreased grow grew
+    grown growing drop dropped dropping change changed climb climbed decline declined declining gain gained jump
+    jumped slip slipped cut reduce reduced raise raised lower lowered improve improved shrink shrank shrunk
+    expand expanded""".split()
+)
+_COPULA = {"is", "was", "are", "were", "be", "been", "'s"}
+_AUX = {"did", "does", "do", "has", "have", "had", "will", "would", "can", "could", "should", "may", "might"}
+_SAY_VERBS = set("say said says tell told claim claimed warn warned admit admitted add added describe".split())
+# Company names often drop these words when repeated ("Mellon Bank Corp" is "Mellon Bank").
+_NAME_SUFFIXES = set("inc corp corporation co company ltd plc llc group holdings sa ag nv the".split())
+
+
+def name_text(text: str) -> str:
+    """Text as names are compared: lower case, "U.K." as "uk", possessives and punctuation gone."""
+    text = re.sub(r"\b([A-Za-z])\.(?=[A-Za-z]\b\.?)", r"\1", text)  # U.K. -> UK.
+    text = re.sub(r"\b([A-Za-z]{1,3})\.(?=\s|$)", r"\1", text)
+    text = re.sub(r"['’]s?\b", " ", text.lower())
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name the question gives: its words as written, as compared (`key`), its stems, its entity type."""
+
+    text: str
+    key: str
+    stems: tuple[str, ...]
+    label: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        # A person is found by surname ("Ms Dutton", "Dutton said"); anything else by its words in a row.
+        words_ = self.key.split()
+        wanted = words_[-1] if self.label == "PERSON" and len(words_) > 1 else self.key
+        return _compiled(wanted)
+
+    def found_in(self, text: str) -> bool:
+        """Whether `text` (already through name_text) names it."""
+        return bool(self.key) and self.pattern.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _compiled(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(phrase)}\b")
+
+
+def name_key(text: str) -> str:
+    """A name as compared: "the Mellon Bank Corp's" -> "mellon bank"."""
+    parts = name_text(text).split()
+    while parts and parts[0] == "the":
+        parts = parts[1:]
+    while len(parts) > 1 and parts[-1] in _NAME_SUFFIXES:
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Question:
+    """The analysis of one question."""
+
+    text: str
+    expected: str  # one of ANSWER_LABELS
+    focus: tuple[str, ...]  # stems of the words naming the thing asked about ("net income", "chairman")
+    names: tuple[Name, ...] = ()
+    periods: tuple[values.Period, ...] = ()  # time qualifiers
+    relative: tuple[str, ...] = ()  # time phrases only an article's date places ("last season")
+    ordinals: tuple[int, ...] = ()
+    reason: bool = False  # a "why" question: the answer gives a cause or a purpose
+    speech: bool = False  # "what did X say ...": the answer is something someone said
+    mentions: tuple[Mention, ...] = field(default=(), repr=False)
+    content: tuple[str, ...] = ()  # stems of the content words that are neither names nor qualifiers
+
+    @property
+    def typed(self) -> bool:
+        """It asks for a name, a date, a number or an amount (not a description or a reason)."""
+        return self.expected != "description"
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return ANSWER_LABELS[self.expected]
+
+    @property
+    def measure(self) -> bool:
+        """It asks for an amount over a period: the period must be the one asked, not one inside it."""
+        return self.expected in ("money", "number", "percent", "change", "count")
+
+    @cached_property
+    def own_values(self) -> frozenset[str]:
+        """Values and name stems the question itself states: an answer must bring something else."""
+        out = {m.value for m in self.mentions if m.value}
+        out |= {s for name in self.names for s in name.stems}
+        return frozenset(out)
+
+    @cached_property
+    def qualifier_stems(self) -> frozenset[str]:
+        return frozenset(s for name in self.names for s in name.stems)
+
+
+def analyse(parse: Parse) -> Question:
+    """The question's expected answer type, focus, names and qualifiers, from its parse."""
+    tokens = list(parse.tokens)
+    expected, head = _expected(tokens)
+    mentions = parse.mentions
+    names = _names(parse)
+    periods: list[values.Period] = []
+    ordinals: list[int] = []
+    for m in mentions:
+        if m.label in ("DATE", "TIME"):
+            found = values.decode_periods(m.value)
+            periods.extend(found)
+        elif m.label == "ORDINAL" and m.value and _modifies_noun(tokens, m):
+            ordinals.append(int(m.value))  # "the third stage", not "first reported"
+        elif m.label in NAME_LABELS:  # "the 2014 World Cup"
+            periods.extend(values.Period("year", int(y)) for y in values.YEAR_RE.findall(m.text))
+    covered = {i for m in mentions for i in _token_range(tokens, m.start, m.end)}
+    name_stems = {s for name in names for s in name.stems}
+    focus = _focus(tokens, head, covered, name_stems) or _content_nouns(tokens, covered, name_stems)
+    content = tuple(
+        t for t in terms(parse.text) if t not in name_stems and not t.isdigit() and t not in _WH_STEMS
+    )
+    return Question(
+        text=parse.text,
+        expected=expected,
+        focus=focus,
+        names=tuple(names),
+        periods=tuple(dict.fromkeys(periods)),
+        relative=values.relative_phrases(parse.text),
+        ordinals=tuple(dict.fromkeys(ordinals)),
+        reason=any(t.text.lower() == "why" for t in tokens),
+        speech=expected == "description" and bool(_SPEECH_QUESTION.search(parse.text)),
+        mentions=mentions,
+        content=content,
+    )
+
+
+_SPEECH_QUESTION = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|tell|told|claim|warn|admit|add|argue|"
+    r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b",
+    re.I,
+)
+_WH_STEMS = {stem(w) for w in ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")}
+
+
+def _modifies_noun(tokens: list[Token], mention: Mention) -> bool:
+    following = [t for t in tokens if t.start >= mention.end]
+    return bool(following) and following[0].pos in ("NOUN", "PROPN", "ADJ")
+
+
+def _token_range(tokens: list[Token], start: int, end: int) -> list[int]:
+    return [t.i for t in tokens if start <= t.start < end]
+
+
+def _expected(tokens: list[Token]) -> tuple[str, int | None]:
+    """(answer type, index of the noun the wh-word asks about, if any)."""
+    lower = [t.text.lower() for t in tokens]
+    text = " ".join(lower)
+    wh = next((i for i, t in enumerate(tokens) if t.tag in ("WP", "WDT", "WRB", "WP$") or lower[i] in _WH_WORDS), None)
+    if wh is None:
+        return "description", None  # a yes/no question or an instruction ("Tell me about ...")
+    word = lower[wh]
+    following = lower[wh + 1] if wh + 1 < len(lower) else ""
+    if word == "how":
+        if following in ("many",):
+            noun = _noun_after(tokens, wh + 2)
+            if noun is not None and lower[noun] in _TIME_UNITS:
+                return "duration", noun
+            return "count", noun
+        if following == "much":
+            noun = _noun_after(tokens, wh + 2, stop_at_verb=True)
+            verbs = set(lower[wh + 2 :])
+            if noun is not None and lower[noun] in _MONEY_NOUNS:
+                return "money", noun
+            if noun is not None and tokens[noun].pos in ("NOUN", "PROPN") and noun == wh + 2:
+                return "number", noun  # "how much coffee"
+            if verbs & _MONEY_VERBS and not verbs & _CHANGE_VERBS:
+                return "money", None
+            if verbs & _CHANGE_VERBS or (wh > 0 and lower[wh - 1] == "by"):
+                return "change", None
+            return "number", noun
+        if following in ("long",):
+            return "duration", None
+        if following in ("old", "far", "big", "large", "tall", "high", "heavy", "fast", "deep", "wide"):
+            return "number", None
+        if following == "often":
+            return "description", None
+        return "description", None  # how did ..., how does ... (manner)
+    if word in ("who", "whom", "whose"):
+        noun = _noun_after(tokens, wh + 1) if word == "whose" else None
+        role = _role_noun(tokens, lower, wh)
+        if role is None and not set(lower[wh + 1 :]) & _ORG_VERBS:
+            return "person", noun  # "who" asks for a person, unless it bought, owns, won or sued something
+        if role is not None:
+            return "person", role  # "who is the chairman", "who was named president", "who will succeed X as chairman"
+        return "who", noun
+    if word == "when":
+        return "date", None
+    if word == "where":
+        return "place", None
+    if word == "why":
+        return "description", None
+    # what / which (and "name the ...")
+    noun = _noun_after(tokens, wh + 1)
+    named = next((i for i in range(wh + 1, len(tokens) - 2) if lower[i] == "name" and lower[i + 1] == "of"), None)
+    if named is not None:
+        # "what is the name of the investigator": the kind of thing named.
+        noun = _noun_after(tokens, named + 2 + (lower[named + 2] in ("the", "a", "an", "its", "their", "his", "her")))
+        kind = _noun_kind(lower[noun], tokens, noun) if noun is not None else "who"
+        if kind == "description" and noun is not None and re.search(r"(?:or|er|ist|ant|ent)s?$", lower[noun]):
+            kind = "person"  # the name of an investigator, a manager, a journalist: someone who does something
+        return kind, noun
+    if noun is None and following in _COPULA:
+        noun = _subject_noun(tokens, wh + 2)  # "what was X's net income": what the copula's subject names
+    if noun is None:
+        if set(lower[wh + 1 :]) & _MONEY_VERBS - {"make", "made", "lose", "lost"}:
+            return "money", None  # "what did X earn"
+        return "description", None
+    if lower[noun] in _GENERIC_NOUNS:
+        # "to what level did its dividend rise": the kind is the next noun's, when it has one.
+        later = next((i for i in range(noun + 1, len(tokens)) if _noun_kind(lower[i], tokens, i) != "description"
+                      and tokens[i].pos == "NOUN" and lower[i] not in _GENERIC_NOUNS), None)  # fmt: skip
+        if later is not None:
+            noun = later
+    kind = _noun_kind(lower[noun], tokens, noun)
+    if kind == "description" and re.search(r"\b(?:say|said|says|tell|told)\b", text):
+        return "description", noun
+    return kind, noun
+
+
+_WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+_ORG_VERBS = set(
+    """buy buys bought acquire acquires acquired own owns owned sue sues sued sponsor sponsors sponsored win wins won
+    beat beats defeated merge merged bid bids made makes make builds built supplies supplied""".split()
+)
+_ROLE_VERBS = {"is", "was", "are", "were", "be", "been", "became", "become", "becomes", "named", "appointed",
+               "elected", "as", "remains", "remained"}  # fmt: skip
+
+
+def _role_noun(tokens: list[Token], lower: list[str], wh: int) -> int | None:
+    """In "who is/became/was named (the) <role>" or "who will succeed X as <role>": the role noun."""
+    for i in range(wh + 1, min(wh + 10, len(tokens))):
+        if lower[i] in _PERSON_NOUNS and tokens[i].pos in ("NOUN", "PROPN"):
+            between = range(max(wh + 1, i - 3), i)
+            if any(lower[j] in _ROLE_VERBS for j in between) and all(
+                lower[j] in _ROLE_VERBS or tokens[j].pos in ("DET", "ADJ", "AUX", "VERB", "NOUN", "PROPN")
+                for j in between
+            ):
+                return i
+    return None
+_GENERIC_NOUNS = {"level", "figure", "amount", "total", "number", "value", "size", "average", "median", "mean"}
+
+
+def _noun_after(tokens: list[Token], start: int, stop_at_verb: bool = False) -> int | None:
+    """The last noun of the run of adjectives and nouns right after `start` ("what first-quarter net income")."""
+    last = None
+    for i in range(start, len(tokens)):
+        t = tokens[i]
+        if t.pos in ("NOUN", "PROPN") or (t.pos == "ADJ" and t.tag != "WDT") or t.pos == "NUM" or t.tag == "HYPH":
+            if t.pos in ("NOUN", "PROPN"):
+                last = i
+            continue
+        if t.text.lower() in ("-",):
+            continue
+        break
+    if last is not None and tokens[last].pos == "PROPN" and tokens[last].text.lower() not in _ALL_KIND_NOUNS:
+        return None  # "what Reuters ...": a name, not the kind of thing asked for
+    return last
+
+
+def _subject_noun(tokens: list[Token], start: int) -> int | None:
+    """For "what was X's load factor in March?": the last noun of the phrase after the verb, before a
+    preposition."""
+    last = None
+    for i in range(start, len(tokens)):
+        t = tokens[i]
+        if t.pos in ("ADP", "PUNCT", "VERB", "AUX", "SCONJ") and t.text not in ("'s", "'", "’s", "’", "-"):
+            if last is not None:
+                if t.pos == "VERB" and t.tag in ("VBG", "VBN"):
+                    return None  # "what are agencies offering": "are" helps a verb; the answer is its object
+                break
+            if t.pos in ("ADP", "VERB", "AUX"):
+                continue
+        if t.pos in ("NOUN",) or (t.pos == "PROPN" and t.text.lower() in _ALL_KIND_NOUNS):
+            last = i
+    return last
+
+
+_ALL_KIND_NOUNS = _PERSON_NOUNS | _ORG_NOUNS | _PLACE_NOUNS | _MONEY_NOUNS | _PERCENT_NOUNS | _NUMBER_NOUNS
+
+
+def _noun_kind(noun: str, tokens: list[Token], index: int) -> str:
+    word = noun.lower()
+    if word in _PERCENT_NOUNS:
+        return "percent"
+    if word in _MONEY_NOUNS:
+        return "money"
+    if word in _DATE_NOUNS:
+        return "date"
+    if word in _DURATION_NOUNS:
+        return "duration"
+    if word in _PERSON_NOUNS:
+        return "person"
+    if word in _ORG_NOUNS:
+        return "organisation"
+    if word in _PLACE_NOUNS:
+        return "place"
+    if word in _NUMBER_NOUNS:
+        return "number"
+    if word in ("factor", "average", "median", "mean"):
+        return "number"
+    return "description"
+
+
+def _focus(tokens: list[Token], head: int | None, covered: set[int], name_stems: set[str]) -> tuple[str, ...]:
+    """Stems of the words naming what is asked about: the head noun and the nouns and adjectives before it."""
+    if head is None:
+        return ()
+    picked = [head]
+    i = head - 1
+    while i >= 0 and tokens[i].pos in ("NOUN", "ADJ", "PROPN") and tokens[i].tag not in ("WDT", "WP"):
+        picked.append(i)
+        i -= 1
+    out = []
+    for i in sorted(picked):
+        if i in covered:
+            continue
+        for w in words(tokens[i].text):
+            s = stem(w)
+            if w not in STOPWORDS and s not in name_stems and s not in _WH_STEMS:
+                out.append(s)
+    return tuple(dict.fromkeys(out))
+
+
+def _content_nouns(tokens: list[Token], covered: set[int], name_stems: set[str]) -> tuple[str, ...]:
+    """Without a noun after the wh-word ("by how much did X's comparable store sales rise"), what is asked
+    about is named by the question's other nouns."""
+    out = []
+    for t in tokens:
+        if t.i in covered or t.pos not in ("NOUN", "ADJ") or t.tag in ("WDT", "WP", "WRB"):
+            continue
+        for w in words(t.text):
+            s = stem(w)
+            if w not in STOPWORDS and s not in name_stems and s not in _WH_STEMS and not w.isdigit():
+                out.append(s)
+    return tuple(dict.fromkeys(out))
+
+
+def _names(parse: Parse) -> list[Name]:
+    """The names the question gives: entities of name types, and capitalised words the model did not tag."""
+    out: list[Name] = []
+    covered: set[int] = set()
+    for m in parse.mentions:
+        if m.label in NAME_LABELS:
+            covered.update(range(m.start, m.end))
+            if m.label == "NORP":
+                continue  # "Canadian", "Brazilian": an adjective an article may write as the country's name
+            # "Bally's Scientific Games" is two names: the owner and the owned.
+            for part in re.split(r"['’]s?\s+", m.text):
+                key = name_key(part)
+                if key:
+                    written = re.sub(r"['’]s?$", "", part).strip()
+                    out.append(Name(written, key, name_stems(written) or tuple(key.split()), m.label))
+    for t in parse.tokens:
+        if t.pos == "PROPN" and t.i > 0 and t.start not in covered and t.text[:1].isupper():
+            key = name_key(t.text)
+            if key and not any(m.label in ("DATE", "TIME") and m.start <= t.start < m.end for m in parse.mentions):
+                out.append(Name(t.text, key, name_stems(t.text) or tuple(key.split()), "NAME"))
+    return out
+
+
+def name_stems(text: str) -> tuple[str, ...]:
+    """The stems of a name's distinctive words ("Mellon Bank Corp" -> mellon, bank)."""
+    return tuple(
+        stem(w)
+        for w in words(text)
+        if w not in STOPWORDS and w not in _NAME_SUFFIXES and len(w) > 1 and not w.isdigit()
+    )
