@@ -7,6 +7,7 @@ into the repository: the subset is written to a temporary directory.
 
     .venv/bin/python bench/bench.py                                  # bundled + 2,000 stories
     .venv/bin/python bench/bench.py --stories 2000,19043 --baseline  # the README's table (about an hour)
+    .venv/bin/python bench/bench.py --stories 2000 --desk            # quotes, search, batch and watches
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ set_offline_env()
 
 from index.chunk import chunk_article, chunk_sentences  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.evaluate import load_cases  # noqa: E402
+from qa.evaluate import load_cases, reuters_corpus  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
-REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl"
+REUTERS = reuters_corpus(ROOT)
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -113,6 +114,90 @@ def ours(name: str, paths: list[Path], queries: list[str], workdir: Path) -> dic
     }
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def next_stories(after: int, n: int, folder: Path) -> Path:
+    """n stories with a body that come after the first `after` (an ingest of news into an existing index)."""
+    path = folder / f"reuters-next-{after}-{n}.jsonl"
+    seen = 0
+    with REUTERS.open(encoding="utf-8") as source, path.open("w", encoding="utf-8") as out:
+        for line in source:
+            story = json.loads(line)
+            if not story.get("paragraphs"):
+                continue
+            seen += 1
+            if seen > after:
+                out.write(json.dumps({k: story[k] for k in ("id", "title", "date", "paragraphs")}) + "\n")
+            if seen == after + n:
+                break
+    return path
+
+
+def desk(name: str, size: int, queries: list[str], workdir: Path) -> dict[str, object]:
+    """The newsroom features on an index built by `ours`: the catalogue of quotes and entities, search, entity
+    filters, 1,000 questions in a batch, and an ingest of 20 new stories with 0 and with 50 watches."""
+    from qa.batch import Question
+
+    assistant = Assistant.open(settings=Settings(index_dir=workdir / name))
+    started = time.perf_counter()
+    people = assistant.entities(type="person", limit=50)
+    catalogue_s = time.perf_counter() - started
+    quotes = len(assistant.quotes())
+
+    def p50(calls: list[float]) -> float:
+        return round(percentile(calls, 50), 1)
+
+    search_ms, filtered_ms = [], []
+    for i, question in enumerate(queries):
+        started = time.perf_counter()
+        assistant.search(question, k=20)
+        search_ms.append(1000 * (time.perf_counter() - started))
+        person = people[i % len(people)].name if people else None
+        started = time.perf_counter()
+        assistant.ask(question, filters={"people": [person]} if person else None)
+        filtered_ms.append(1000 * (time.perf_counter() - started))
+
+    batch = [Question(n + 1, queries[n % len(queries)] if n < len(queries) else f"{queries[n % len(queries)]} ({n})")
+             for n in range(1000)]  # fmt: skip
+    memory = [rss_mb()]
+    started = time.perf_counter()
+    for done, _ in enumerate(assistant.batch(batch), start=1):
+        if done % 250 == 0:
+            memory.append(rss_mb())
+    batch_s = time.perf_counter() - started
+
+    def ingest_new(after: int) -> float:
+        path = next_stories(after, 20, workdir)
+        started = time.perf_counter()
+        assistant.ingest([path])
+        return time.perf_counter() - started
+
+    without = ingest_new(size)
+    for question in queries[:50]:
+        assistant.watch(question)
+    started = time.perf_counter()
+    assistant.recheck_watches()
+    answer_50 = time.perf_counter() - started
+    with_50 = ingest_new(size + 20)
+    return {
+        "pipeline": "newsroom-qa desk",
+        "corpus": name,
+        "catalogue_build_s": round(catalogue_s, 1),
+        "quotes": quotes,
+        "search_k20_p50_ms": p50(search_ms),
+        "ask_person_filter_p50_ms": p50(filtered_ms),
+        "batch_1000_questions_per_s": round(1000 / batch_s, 1),
+        "batch_rss_mb_at_0_250_500_750_1000": [round(m) for m in memory],
+        "ingest_20_stories_s": round(without, 1),
+        "ingest_20_stories_with_50_watches_s": round(with_50, 1),
+        "answer_50_watches_s": round(answer_50, 1),
+    }
+
+
 def baseline(
     name: str, jsonl: Path | None, folder: Path | None, queries: list[str], workdir: Path
 ) -> dict[str, object]:
@@ -188,6 +273,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help="also measure the plain LlamaIndex pipeline")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "results.json")
     parser.add_argument("--keep", type=Path, help="build indexes in this empty folder and keep them")
+    parser.add_argument("--desk", action="store_true", help="also the newsroom features (quotes, search, batch, "
+                        "watches) on each Reuters index")  # fmt: skip
     args = parser.parse_args()
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}", flush=True)
 
@@ -215,6 +302,8 @@ def main() -> None:
             random.Random(0).shuffle(titles)
             queries = [title.capitalize() + "?" for title in titles[: args.queries]]
             record(ours(f"reuters-{size}", [path], queries, workdir))
+            if args.desk:
+                record(desk(f"reuters-{size}", size, queries, workdir))
             if args.baseline:
                 record(baseline(f"reuters-{size}", path, None, queries, workdir))
 

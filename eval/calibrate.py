@@ -27,10 +27,20 @@ set_offline_env()
 from qa.answer import Candidate, compose  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, reliability  # noqa: E402
-from qa.evaluate import Case, corpus_ids, corpus_subset, holds, load_cases, norm, score, states_expected  # noqa: E402
+from qa.evaluate import (  # noqa: E402
+    Case,
+    corpus_ids,
+    corpus_subset,
+    holds,
+    load_cases,
+    norm,
+    reuters_corpus,
+    score,
+    states_expected,
+)
 from qa.settings import Settings  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl"
+CORPUS = reuters_corpus(ROOT)
 MAX_WRONG = 0.05
 
 

@@ -19,6 +19,7 @@ from index.clean import clean
 from index.embed import Embedder
 from index.errors import QAError, RejectedInput, StoreUnavailableError
 from index.parse import JSONL_SUFFIXES, RawArticle, Rejection, article_files, read_file
+from index.quotes import quotes
 from index.records import Article, Chunk, Note
 from index.store import ArticleRows, ChromaStore
 
@@ -46,6 +47,7 @@ class ItemReport:
 @dataclass(frozen=True)
 class IngestReport:
     items: tuple[ItemReport, ...] = field(default_factory=tuple)
+    watches_changed: int = 0  # saved questions whose answer this ingest changed (the answering layer sets it)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -61,7 +63,11 @@ class IngestReport:
         return ", ".join(f"{n} {status}" for status, n in self.counts.items())
 
     def to_dict(self) -> dict[str, object]:
-        return {"counts": self.counts, "items": [item.to_dict() for item in self.items]}
+        return {
+            "counts": self.counts,
+            "items": [item.to_dict() for item in self.items],
+            "watches_changed": self.watches_changed,
+        }
 
 
 @dataclass
@@ -104,10 +110,11 @@ def annotate(annotator: Annotator, articles: list[Article]) -> list[Article]:
     ]
     texts = [a.text_of(n)[start:end] for a, places in zip(articles, spans, strict=True) for n, start, end in places]
     found = iter(annotator.mentions(texts))
-    return [
+    noted = [
         dataclasses.replace(a, notes=tuple(Note(n, start, end, next(found)) for n, start, end in places))
         for a, places in zip(articles, spans, strict=True)
     ]
+    return [dataclasses.replace(a, quotes=quotes(a)) for a in noted]
 
 
 def ingest(

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
+from index.tokenize import terms
+
 # How chunks are found: BM25 and dense search fused, or either alone.
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -50,6 +52,34 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A sentence of direct or reported speech and who said it. Offsets locate the sentence in its paragraph."""
+
+    paragraph: int
+    start: int
+    end: int
+    kind: str  # "direct" (in quote marks) or "reported"
+    speaker: str  # a full name, an organisation, or a description ("a former employee")
+    role: str | None = None
+    organisation: str | None = None
+    side: str = "other"  # staff, organisation, regulator, politician, union, expert or other
+
+    def to_json(self) -> list[object]:
+        return [self.paragraph, self.start, self.end, self.kind, self.speaker, self.role, self.organisation, self.side]
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """The stems of who said it: name, role, organisation and side ("union"); anyone with a role is an
+        "official" ("what did the union official say?")."""
+        said_by = " ".join(filter(None, (self.speaker, self.role, self.organisation, self.side)))
+        return frozenset(terms(f"{said_by} official" if self.role else said_by))
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Quote:
+        return cls(int(data[0]), int(data[1]), int(data[2]), *data[3:8])
+
+
+@dataclass(frozen=True)
 class Paragraph:
     article_id: str
     number: int  # 1-based over the cleaned article
@@ -68,6 +98,7 @@ class Article:
     source: str = ""  # where it came from (path, path:line); not part of the content hash
     # Language analysis of the title and every sentence (derived from the content: not part of its hash).
     notes: tuple[Note, ...] = field(default=(), compare=False, repr=False)
+    quotes: tuple[Quote, ...] = field(default=(), compare=False, repr=False)  # who said what, from the notes
 
     @cached_property
     def content_hash(self) -> str:
@@ -99,6 +130,7 @@ class Article:
                 "url": self.url,
                 "source": self.source,
                 "notes": [note.to_json() for note in self.notes],
+                "quotes": [quote.to_json() for quote in self.quotes],
             },
             ensure_ascii=False,
         )
@@ -119,7 +151,28 @@ class Article:
         notes = tuple(
             Note.from_json(n, article.text_of(int(n[0]))[int(n[1]) : int(n[2])]) for n in data.get("notes", [])
         )
-        return replace(article, notes=notes)
+        return replace(article, notes=notes, quotes=tuple(Quote.from_json(q) for q in data.get("quotes", [])))
+
+    def mentions_in(self, paragraph: int, sentence: str) -> tuple[Mention, ...]:
+        """The entities and values found in `sentence` of paragraph `paragraph`, offsets within the sentence."""
+        start = self.text_of(paragraph).find(sentence)
+        if start < 0:
+            return ()
+        end = start + len(sentence)
+        return tuple(
+            replace(m, start=m.start + n.start - start, end=m.end + n.start - start)
+            for n in self.notes
+            if n.paragraph == paragraph and n.start < end and start < n.end
+            for m in n.mentions
+            if start <= m.start + n.start and m.end + n.start <= end
+        )
+
+    def quote_at(self, paragraph: int, sentence: str) -> Quote | None:
+        """The quote that is (or holds) `sentence` of paragraph `paragraph`, if it is speech."""
+        start = self.text_of(paragraph).find(sentence)
+        return next(
+            (q for q in self.quotes if q.paragraph == paragraph and q.start <= start < q.end), None
+        ) if start >= 0 else None
 
 
 # Ids: a chunk is "<article id>:<content hash prefix>:<number>", a sentence "<chunk id>:<number>". Built and
@@ -185,7 +238,21 @@ class Filters:
     outlets: tuple[str, ...] = ()
     date_from: str | None = None  # ISO date, inclusive
     date_to: str | None = None
+    # Articles that mention each of these (names as the catalogue merges them); resolved to article ids by the
+    # retriever, so the store and the keyword index only ever see article_ids.
+    people: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.article_ids or self.outlets or self.date_from or self.date_to)
+        return not (self.article_ids or self.outlets or self.date_from or self.date_to or self.mentions)
+
+    @property
+    def mentions(self) -> tuple[tuple[str, str], ...]:
+        """(entity type, name) pairs every article must mention."""
+        return (
+            *(("person", n) for n in self.people),
+            *(("organisation", n) for n in self.organisations),
+            *(("place", n) for n in self.places),
+        )

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from index.catalogue import Catalogue
 from index.embed import Embedder
 from index.fuse import reciprocal_rank_fusion
 from index.keyword import KeywordIndex
 from index.records import Article, Chunk, Filters, Hit, Mode, article_of_chunk
-from index.store import ChromaStore
-from index.tokenize import opens_sentence, terms
+from index.store import ChromaStore, SentenceRow
+from index.tokenize import name_words, terms
 
 log = logging.getLogger(__name__)
+
+_MAX_SEARCH_CHUNKS = 2000  # how deep a search pages: past this, "more" results are not offered
 
 
 
@@ -60,17 +63,14 @@ def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordInd
     return index
 
 
-_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
 
 
 def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
     """For each distinctive name in the query (a capitalised word, not the first, that the index knows and that
     few chunks use), the articles that mention it."""
     found: dict[str, float] = {}
-    for match in _CAPITALISED.finditer(query):
-        if opens_sentence(query, match.start()):
-            continue  # a capital that may only start the sentence
-        for term in terms(match.group(0)):
+    for _, word in name_words(query):
+        for term in terms(word):
             if keyword.known(term):
                 found[term] = keyword.idf(term)
     if len(found) < 2:
@@ -78,7 +78,7 @@ def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
     top = max(found.values())
     groups = []
     for term, idf in found.items():
-        if idf >= 0.6 * top:  # a name most chunks use ("Ofsted" in stories about inspections) picks no article
+        if idf >= 0.6 * top:  # a name most chunks use ("Reuters" in a wire archive) picks no article
             groups.append({article_of_chunk(chunk_id) for chunk_id, _ in keyword.search(term, keyword.size)})
     return [g for g in groups if g]
 
@@ -96,6 +96,31 @@ def _interleave(fused: list[tuple[str, float]], groups: list[set[str]]) -> list[
                 seen.add(queue[turn][0])
                 out.append(queue[turn])
     return out + [item for item in fused if item[0] not in seen]
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """An article found by a search: its best chunk's score and every paragraph of it that matched, in order."""
+
+    article: Article
+    score: float
+    paragraphs: tuple[int, ...]
+
+
+def by_article(hits: list[Hit], articles: dict[str, Article], per_article: int = 3) -> list[ArticleHit]:
+    """Hits grouped into distinct articles, ranked by their best hit; each with the paragraphs of its best
+    `per_article` hits (in article order)."""
+    grouped: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.article_id in articles:
+            grouped.setdefault(hit.article_id, []).append(hit)
+    ranked = sorted(grouped, key=lambda a: -max(h.score for h in grouped[a]))
+    out = []
+    for article_id in ranked:
+        best = sorted(grouped[article_id], key=lambda h: -h.score)[:per_article]
+        paragraphs = tuple(sorted({n for h in best for n in h.chunk.paragraphs}))
+        out.append(ArticleHit(articles[article_id], best[0].score, paragraphs))
+    return out
 
 
 class Retriever:
@@ -121,6 +146,8 @@ class Retriever:
         self._checked_at = 0.0
         self._articles: OrderedDict[str, Article] = OrderedDict()
         self._article_cache = article_cache
+        self._catalogue: Catalogue | None = None
+        self._catalogue_lock = threading.Lock()
 
     @property
     def keyword(self) -> KeywordIndex:
@@ -140,6 +167,33 @@ class Retriever:
                 self._keyword = load_keyword_index(self.store, self._keyword_cache)
                 self._articles.clear()
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """Entities and quotes of every article, built on first use after the index changes (it reads every
+        article record: a few seconds on 20,000 stories)."""
+        self.refresh()
+        assert self._keyword is not None
+        generation = self._keyword.generation
+        with self._catalogue_lock:
+            if self._catalogue is None or self._catalogue.generation != generation:
+                started = time.perf_counter()
+                self._catalogue = Catalogue.build(self.store.iter_articles(), generation)
+                log.info("catalogued %d entities and %d quotes in %.1fs", len(self._catalogue.entities),
+                         len(self._catalogue.quotes), time.perf_counter() - started)  # fmt: skip
+            return self._catalogue
+
+    def resolve(self, filters: Filters | None) -> Filters | None:
+        """The filters with their people, organisations and places turned into the article ids that mention
+        them all (intersected with any article ids given); ("",) when no article does."""
+        if filters is None or not filters.mentions:
+            return filters
+        allowed: set[str] | None = set(filters.article_ids) if filters.article_ids else None
+        for kind, name in filters.mentions:
+            found = self.catalogue.articles_mentioning(kind, name) or set()
+            allowed = found if allowed is None else allowed & found
+        ids = tuple(sorted(allowed or ())) or ("",)
+        return replace(filters, article_ids=ids, people=(), organisations=(), places=())
+
     def articles(self, ids: list[str]) -> dict[str, Article]:
         """Article records by id, through a small cache (cleared when the index changes)."""
         missing = [i for i in dict.fromkeys(ids) if i not in self._articles]
@@ -158,6 +212,33 @@ class Retriever:
     def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, str], np.ndarray]:
         return self.store.sentence_vectors(chunks)
 
+    def search_articles(
+        self, query: str, k: int, offset: int = 0, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> tuple[list[ArticleHit], bool]:
+        """Distinct articles for the query, ranked by their best passage: results offset..offset+k, and whether
+        there are more. Chunks are fetched until enough articles are found (or the index has no more)."""
+        wanted = offset + k + 1
+        chunks = max(self._candidates, 3 * wanted)
+        while True:
+            hits = self.search(query, k=chunks, filters=filters, mode=mode)
+            found = by_article(hits, self.articles([h.article_id for h in hits]))
+            if len(found) >= wanted or len(hits) < chunks or chunks >= _MAX_SEARCH_CHUNKS:
+                return found[offset : offset + k], len(found) > offset + k
+            chunks = min(2 * chunks, _MAX_SEARCH_CHUNKS)
+
+    def similar_sentences(
+        self, vectors: np.ndarray, n: int = 12, min_cosine: float = 0.0
+    ) -> list[list[tuple[Article, SentenceRow]]]:
+        """For each vector, the nearest sentences (at least `min_cosine` alike) of the current version of any
+        article, with their article."""
+        rows = [[r for r in found if r.cosine >= min_cosine] for found in self.store.nearest_sentences(vectors, n)]
+        articles = self.articles([r.article_id for found in rows for r in found])
+        return [
+            [(articles[r.article_id], r) for r in found
+             if r.article_id in articles and articles[r.article_id].content_hash == r.article_hash]
+            for found in rows
+        ]  # fmt: skip
+
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
@@ -171,6 +252,9 @@ class Retriever:
     ) -> list[Hit]:
         """The k best chunks for the query. Every hit carries its cosine similarity to the query."""
         keyword = self.keyword
+        filters = self.resolve(filters)
+        if filters is not None and filters.article_ids == ("",):
+            return []  # no article mentions what the filters name
         pool = max(self._candidates, 2 * k)
         if vector is None:
             vector = self.embed_query(query)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 3  # 2: sentence ids numbered within their chunk; 3: article records carry language-analysis notes
+SCHEMA = 4  # 2: sentence ids numbered within their chunk; 3: notes (language analysis); 4: quotes
 _PAGE = 2000  # rows per chroma get(); chroma caps a single write at a few thousand rows
 
 
@@ -43,6 +43,17 @@ class ArticleRows:
     chunk_vectors: np.ndarray
     sentences: list[tuple[str, int, str]]
     sentence_vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A stored sentence found by similarity."""
+
+    article_id: str
+    article_hash: str
+    paragraph: int
+    text: str
+    cosine: float
 
 
 @dataclass(frozen=True)
@@ -311,6 +322,19 @@ class ChromaStore:
             if doc
         }
 
+    def iter_articles(self) -> Iterator[Article]:
+        """Every article record, page by page (for the catalogue of entities and quotes)."""
+        offset = 0
+        while True:
+            with self._guard("read articles"):
+                rows = self.articles.get(include=["documents"], limit=_PAGE, offset=offset)
+            if not rows["ids"]:
+                return
+            for doc in rows["documents"] or []:
+                if doc:
+                    yield Article.from_json(doc)
+            offset += len(rows["ids"])
+
     def get_article(self, article_id: str) -> Article:
         found = self.get_articles([article_id])
         if article_id not in found:
@@ -485,6 +509,35 @@ class ChromaStore:
             chunk_id = str((meta or {}).get("chunk_id", ""))
             best.setdefault(chunk_id, 1.0 - float(distance))
         return list(best.items())
+
+    def nearest_sentences(self, vectors: np.ndarray, n: int) -> list[list[SentenceRow]]:
+        """For each vector, the n nearest stored sentences (of any article version: callers check)."""
+        if len(vectors) == 0:
+            return []
+        with self._guard("search"):
+            total = self.sentences.count()
+            if total == 0:
+                return [[] for _ in vectors]
+            result = self.sentences.query(
+                query_embeddings=_vectors(vectors),
+                n_results=min(n, total),
+                include=["documents", "metadatas", "distances"],
+            )
+        out = []
+        for docs, metas, distances in zip(
+            result["documents"] or [], result["metadatas"] or [], result["distances"] or [], strict=False
+        ):
+            out.append([
+                SentenceRow(
+                    str((meta or {}).get("article_id", "")),
+                    str((meta or {}).get("article_hash", "")),
+                    int((meta or {}).get("paragraph", 0)),  # type: ignore[arg-type]
+                    doc or "",
+                    1.0 - float(distance),
+                )
+                for doc, meta, distance in zip(docs, metas, distances, strict=False)
+            ])
+        return out
 
     def get_chunks(self, ids: list[str], with_vectors: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
         if not ids:

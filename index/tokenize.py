@@ -28,6 +28,8 @@ mentioned mentions describe described article articles story stories
 )
 
 _stemmer = Stemmer.Stemmer("english")
+# A capitalised word, or several in a row: the one pattern names are first guessed by, everywhere.
+_CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 
 def normalize(text: str) -> str:
@@ -72,3 +74,34 @@ def opens_sentence(text: str, at: int) -> bool:
     while i >= 0 and text[i].isspace():
         i -= 1
     return i < 0 or text[i] in ".!?"
+
+
+def highlights(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the query's content words (as stems: "cases" finds "case") occur in `text`, as [start, end)
+    character offsets of the original text."""
+    wanted = set(terms(query))
+    out = []
+    for match in _WORD.finditer(text):
+        token = match.group(0).lower()
+        end = match.end()
+        if token.endswith(("'s", "’s")):
+            token, end = token[:-2], end - 2
+        if token not in STOPWORDS and stem(token.replace(",", "")) in wanted:
+            out.append((match.start(), end))
+    return out
+
+
+def capitalised_runs(text: str) -> list[tuple[int, str]]:
+    """(start, words) of each run of capitalised words ("New York Stock Exchange"), sentence openers included."""
+    return [(m.start(), m.group(0)) for m in _CAPITALISED_RUN.finditer(text)]
+
+
+def name_words(text: str) -> list[tuple[int, str]]:
+    """(start, word) of each capitalised word that does not open a sentence (a capital that may be only the
+    sentence's is no evidence of a name)."""
+    out = []
+    for start, run in capitalised_runs(text):
+        for word in re.finditer(r"\S+", run):
+            if not opens_sentence(text, start + word.start()):
+                out.append((start + word.start(), word.group(0)))
+    return out

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from index import values
 from index.chunk import chunk_sentences
-from index.records import Article, Hit, Mention, Note
+from index.records import Article, Hit, Mention, Note, Quote
 from index.tokenize import stem, terms, words
 from prompts import NO_ANSWER
 from qa.confidence import Calibration
@@ -63,6 +63,7 @@ class Candidate:
     answer: Mention | None = None  # the short answer, within the quote
     miss: Miss | None = None  # set: a near miss, not an answer
     probability: float = 0.0
+    said: Quote | None = None  # who said the sentence, when it is a quote (looked up for speech questions)
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -316,6 +317,19 @@ _SPEECH = re.compile(
 )
 
 
+def speaker_mention(sentence: str, speaker: str) -> Mention:
+    """The speaker of a quote as its short answer: where the sentence names them (by surname at least), else
+    an empty span at the sentence's end (the attribution is in another sentence)."""
+    surname = speaker.split()[-1] if speaker.split() else speaker
+    at = sentence.find(speaker)
+    if at >= 0:
+        return Mention("PERSON", at, at + len(speaker), speaker)
+    at = sentence.find(surname) if surname[:1].isupper() else -1
+    if at >= 0:
+        return Mention("PERSON", at, at + len(surname), speaker)
+    return Mention("PERSON", len(sentence), len(sentence), speaker)
+
+
 def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]) -> list[Mention]:
     """The sentence's values or names of the kind asked for that the question does not state itself."""
     if not question.typed:
@@ -532,18 +546,26 @@ def candidates(
                 continue
             seen.add(key)
             check = check_sentence(question, view, number, quote)
-            if question.typed and not check.answers:
+            said = article.quote_at(number, quote) if question.speech or question.said_by else None
+            answers, miss = check.answers, check.miss
+            if question.said_by and said is not None:
+                answers = (speaker_mention(quote, said.speaker),)  # the speaker, though often not in the sentence
+            if question.typed and not answers:
                 continue  # nothing of the kind asked for: not an answer, nor a near miss worth showing
             if question.reason and not _REASON.search(quote):
                 continue  # a "why" needs a cause or a purpose
-            if question.speech and not _SPEECH.search(quote):
+            if question.speech and said is None and not _SPEECH.search(quote):
                 continue  # "what did X say" needs something said
-            if check.miss is not None and check.miss.kind == "time" and not check.miss.found:
+            if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
-            answers, miss = check.answers, check.miss
             answer, near, clause = _best_answer(question, quote, list(answers))
             have = _terms(quote)
             context = view.paragraph_terms[number] | view.paragraph_terms[0]
+            if said is not None:
+                # A quote states who said it, though the attribution may be sentences away: "what did the union
+                # official say" is matched by the speaker's role and side as much as by the words said.
+                have |= said.terms
+                context |= said.terms
             features = {
                 "cosine": 0.0,
                 "lexical": _coverage(wanted, have),
@@ -562,9 +584,18 @@ def candidates(
                 "keyword": (hit.keyword or 0.0) / top_keyword,
                 "typed": 1.0 if question.typed else 0.0,
             }
-            found.append(Candidate(article, number, quote, hit.chunk.id, features, answer, miss))
+            if question.said_by and said is not None:
+                features["answer_near"] = features["answer_clause"] = 1.0  # the attribution binds the speaker
+            found.append(Candidate(article, number, quote, hit.chunk.id, features, answer, miss, said=said))
     if not found:
         return []
+    if question.speech:
+        # "What did the union official say?": when some quotes are by a speaker the question describes, the
+        # others are not what was asked.
+        asked = set(question.content) | set(question.qualifier_stems)
+        by_them = [c for c in found if c.said is not None and asked & c.said.terms]
+        if by_them:
+            found = by_them
     if similarity is not None:
         cosines = similarity([(c.chunk_id, c.quote) for c in found])
         for candidate, cosine in zip(found, cosines, strict=True):
@@ -669,7 +700,7 @@ def compose(
 
 def _citation(n: int, candidate: Candidate, typed: bool) -> Citation:
     citation = Citation.of(n, candidate.article, candidate.paragraph, candidate.quote)
-    if typed and n == 1 and candidate.answer is not None:
+    if typed and n == 1 and candidate.answer is not None and candidate.answer.start < candidate.answer.end:
         citation = replace(citation, span=(candidate.answer.start, candidate.answer.end))
     return citation
 

@@ -7,17 +7,18 @@ import logging
 import secrets
 from collections.abc import Iterator
 from itertools import chain
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, File, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qa.assistant import Assistant
+from qa.batch import rows_csv
 from qa.errors import (
     AnnotatorError,
     BadFilterError,
@@ -33,12 +34,23 @@ from qa.errors import (
     RejectedInput,
     StoreUnavailableError,
     UnknownArticleError,
+    UnknownJobError,
+    UnknownWatchError,
 )
-from qa.records import Answer
-from qa.request import AskRequest, describe, error_kind
+from qa.records import Answer, Entity, EntityType, QuoteRow, SearchPage, Side
+from qa.request import AskRequest, BatchRequest, WatchRequest, describe, error_kind
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class QuoteList(BaseModel):
+    quotes: list[QuoteRow]
+
+
+class EntityList(BaseModel):
+    entities: list[Entity]
+
 
 # Every error class the project raises, with its HTTP status and the `type` clients see (tested to be complete).
 ERROR_STATUS: dict[type[QAError], tuple[int, str]] = {
@@ -47,6 +59,8 @@ ERROR_STATUS: dict[type[QAError], tuple[int, str]] = {
     BadQuestionSetError: (422, "bad_question_set"),
     RejectedInput: (422, "rejected_input"),
     UnknownArticleError: (404, "unknown_article"),
+    UnknownJobError: (404, "unknown_job"),
+    UnknownWatchError: (404, "unknown_watch"),
     StoreUnavailableError: (503, "store_unavailable"),
     NoIndexError: (503, "no_index"),
     ModelMismatchError: (503, "model_mismatch"),
@@ -198,6 +212,106 @@ def create_api(assistant: Assistant, settings: Settings) -> FastAPI:
         """Remove an article and everything indexed from it."""
         removed = assistant.delete_article(article_id)
         return {"id": article_id, "deleted": True, "chunks_removed": removed}
+
+    @api.get("/api/search", dependencies=read, response_model=SearchPage, responses=ERRORS, tags=["search"])
+    def search(
+        q: Annotated[str, Query(description="Words to look for, or a question.")],
+        k: Annotated[int, Query(ge=1, le=100, description="Articles per page.")] = 20,
+        page: Annotated[int, Query(ge=1, le=100)] = 1,
+        article: Annotated[list[str] | None, Query(description="Only these articles (repeatable).")] = None,
+        outlet: Annotated[list[str] | None, Query(description="Only these outlets (repeatable).")] = None,
+        since: Annotated[str | None, Query(description="Only articles dated on or after (yyyy-mm-dd).")] = None,
+        until: Annotated[str | None, Query(description="Only articles dated on or before (yyyy-mm-dd).")] = None,
+        person: Annotated[list[str] | None, Query(description="Only articles mentioning this person.")] = None,
+        organisation: Annotated[list[str] | None, Query(description="… this organisation.")] = None,
+        place: Annotated[list[str] | None, Query(description="… this place.")] = None,
+    ) -> JSONResponse:
+        """Distinct articles for the query, ranked by their best passage, each with title, outlet, date and the
+        paragraphs that matched (numbered, with the query's words located); paged."""
+        filters = {
+            "article_ids": article, "outlets": outlet, "date_from": since, "date_to": until, "people": person,
+            "organisations": organisation, "places": place,
+        }  # fmt: skip
+        found = assistant.search(q, k=k, page=page, filters={key: v for key, v in filters.items() if v})
+        return JSONResponse(found.to_dict())
+
+    @api.post("/api/watches", dependencies=write, status_code=201, responses=ERRORS, tags=["watches"])
+    def add_watch(body: WatchRequest) -> dict[str, Any]:
+        """Watch a question: it is answered now and again after every change to the index; when the answer
+        changes (an answer where there was none, a different figure, new citations, a new report of the same
+        fact) the watch records what changed and when. The same question and filters is the same watch."""
+        filters = body.filters.model_dump(exclude_defaults=True) if body.filters else None
+        return assistant.watch(body.question, filters=filters).to_dict()
+
+    @api.get("/api/watches", dependencies=read, responses=ERRORS, tags=["watches"])
+    def list_watches() -> dict[str, Any]:
+        """Every watch with its current answer, its last change and `unread` (changes not yet read)."""
+        return {"watches": [w.to_dict(with_history=False) for w in assistant.watches()]}
+
+    @api.get("/api/watches/{watch_id}", dependencies=read, responses=ERRORS, tags=["watches"])
+    def get_watch(watch_id: str) -> dict[str, Any]:
+        """One watch and the history of its changes (newest last), each with the answer and citations."""
+        return assistant.get_watch(watch_id).to_dict()
+
+    @api.post("/api/watches/{watch_id}/read", dependencies=write, responses=ERRORS, tags=["watches"])
+    def read_watch(watch_id: str) -> dict[str, Any]:
+        """Mark a watch's news read (`unread` back to 0)."""
+        return assistant.read_watch(watch_id).to_dict(with_history=False)
+
+    @api.delete("/api/watches/{watch_id}", dependencies=write, responses=ERRORS, tags=["watches"])
+    def delete_watch(watch_id: str) -> dict[str, Any]:
+        """Stop watching a question."""
+        assistant.unwatch(watch_id)
+        return {"id": watch_id, "deleted": True}
+
+    @api.post("/api/batch", dependencies=read, status_code=202, responses=ERRORS, tags=["batch"])
+    def submit_batch(body: BatchRequest) -> dict[str, Any]:
+        """Answer a list of questions in the background: returns the job's id; GET /api/batch/{id} gives its
+        progress and rows (one per question: answer, short answer, abstained, confidence, citations, or the
+        row's error)."""
+        job = assistant.submit_batch(body.questions, body.filters.model_dump() if body.filters else None)
+        return job.view(with_rows=False)
+
+    @api.get(
+        "/api/batch/{job_id}",
+        dependencies=read,
+        responses={200: {"content": {"text/csv": {}}, "description": "The job, or its rows as CSV"}, **ERRORS},
+        tags=["batch"],
+    )
+    def batch_job(
+        job_id: str,
+        format: Annotated[Literal["json", "csv"], Query(description="csv: the rows as a spreadsheet.")] = "json",
+    ) -> Response:
+        """A batch job's status (queued, running, done, failed), progress and the rows answered so far."""
+        job = assistant.batch_job(job_id)
+        if format == "csv":
+            return Response(
+                rows_csv(list(job.rows)),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="answers-{job.id[:8]}.csv"'},
+            )
+        return JSONResponse(job.view())
+
+    @api.get("/api/quotes", dependencies=read, response_model=QuoteList, responses=ERRORS, tags=["newsroom"])
+    def list_quotes(
+        speaker: Annotated[str | None, Query(description="Words of the speaker's name, role or organisation.")] = None,
+        article: Annotated[str | None, Query(description="Only this article's quotes.")] = None,
+        side: Annotated[Side | None, Query(description="Only quotes by speakers of this side.")] = None,
+    ) -> dict[str, object]:
+        """Who said what: every quote (direct or reported speech) with its speaker, role, organisation and side."""
+        rows = assistant.quotes(speaker=speaker, article_id=article, side=side)
+        return {"quotes": [r.to_dict() for r in rows]}
+
+    @api.get("/api/entities", dependencies=read, response_model=EntityList, responses=ERRORS, tags=["newsroom"])
+    def list_entities(
+        type: Annotated[EntityType | None, Query(description="person, organisation or place.")] = None,
+        q: Annotated[str | None, Query(description="Only names containing this.", max_length=300)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    ) -> dict[str, object]:
+        """The people, organisations and places the articles mention (merged by name within and across
+        articles), with their mentions and articles: the names the `people`, `organisations` and `places`
+        filters of /api/ask take."""
+        return {"entities": [e.to_dict() for e in assistant.entities(type=type, query=q, limit=limit)]}
 
     @api.get("/api/health", dependencies=read, responses=ERRORS, tags=["health"])
     def health() -> dict[str, object]:

@@ -9,12 +9,15 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from index.annotate import Annotator, SpacyAnnotator
+from index.catalogue import ENTITY_TYPES, Entity, QuoteRow
 from index.chunk import chunk_article, chunk_sentences
 from index.embed import Embedder, embedder_for
 from index.ingest import IngestReport, ItemReport, Progress, ingest, source_file
@@ -22,16 +25,21 @@ from index.parse import SIDECAR_SUFFIX
 from index.records import Article, Filters, Hit, Mode
 from index.retrieve import Retriever
 from index.store import ArticleInfo, ChromaStore
+from index.tokenize import highlights
 from qa.answer import Candidate, ExtractiveConfig, extractive_answer
+from qa.batch import BatchRow, Job, Jobs, answer_all, limited
+from qa.batch import Question as BatchQuestion
 from qa.confidence import fitted
-from qa.errors import BadFilterError, BadQuestionError, LLMError
+from qa.errors import BadFilterError, BadQuestionError, LLMError, UnknownJobError
 from qa.followup import referents, rewrite
 from qa.generate import GenerateConfig, generate, rewrite_query
 from qa.llm import LLM, open_llm
 from qa.question import Question, analyse
-from qa.records import Answer, Engine, Passage
-from qa.request import AskRequest
+from qa.records import Answer, Engine, FoundParagraph, Passage, SearchPage, SearchResult
+from qa.request import AskRequest, FiltersRequest, SearchRequest
 from qa.settings import Settings
+from qa.sources import MIN_SAME_FACT_COSINE, SIDE_LABELS, Sentence, Verdict, by_side, compare, with_reports
+from qa.watch import Watch, WatchList
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,7 @@ class Assistant:
         self._llm = llm
         self._llm_lock = threading.Lock()
         self._analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-analysis")
+        self._jobs = Jobs()
         # Re-entrant: an upload holds it while it moves its files into place and ingests them.
         self._write_lock = threading.RLock()
 
@@ -144,12 +153,118 @@ class Assistant:
         request = AskRequest.of(question, **fields)
         limits = self.settings.answer
         request.check_limits(limits.max_question_chars, limits.max_history_turns, limits.max_history_chars)
-        if request.filters is not None and request.filters.article_ids:
-            known = self.retriever.articles(request.filters.article_ids)
-            missing = [a for a in request.filters.article_ids if a not in known]
+        self._check_filters(request.filters)
+        return request
+
+    def _check_filters(self, filters: FiltersRequest | None) -> Filters | None:
+        """The filters, each name checked against the index: an unknown article or a name no article
+        mentions is an error that says where to look, not an empty answer."""
+        if filters is None:
+            return None
+        if filters.article_ids:
+            known = self.retriever.articles(filters.article_ids)
+            missing = [a for a in filters.article_ids if a not in known]
             if missing:
                 raise BadFilterError(f"No article {', '.join(map(repr, missing))} in the index; see: qa articles")
-        return request
+        parsed = filters.to_filters()
+        for kind, name in parsed.mentions if parsed is not None else ():
+            if self.retriever.catalogue.articles_mentioning(kind, name) is None:
+                raise BadFilterError(
+                    f"No article mentions the {kind} {name!r}; see: qa entities --type {kind} --query WORD"
+                )
+        return parsed
+
+    def batch(
+        self,
+        questions: Iterable[BatchQuestion],
+        filters: Mapping[str, Any] | None = None,
+        progress: Callable[[BatchRow], None] | None = None,
+    ) -> Iterator[BatchRow]:
+        """Answer a list of questions, one row each, in order, as each is answered (standalone questions, the
+        same filters for all). Bad filters fail at once; a bad row is reported in its row and the rest go on."""
+        checked = FiltersRequest.of(filters)
+        self._check_filters(checked)
+        given = checked.model_dump() if checked is not None else None
+        return answer_all(lambda text: self.ask(text, filters=given), questions, progress)
+
+    # -- watches ---------------------------------------------------------------------------------------------
+
+    @property
+    def watchlist(self) -> WatchList:
+        return WatchList(self.settings.index_dir / "watches.json")
+
+    def watch(self, question: str, filters: Mapping[str, Any] | None = None) -> Watch:
+        """Save a question to be answered again after every change to the index (its answer now is the first
+        of its history). The same question with the same filters is one watch."""
+        request = self.request(question, filters=dict(filters) if filters else None)
+        given = request.filters.model_dump(exclude_defaults=True) if request.filters else None
+        return self.watchlist.add(request.question, given or None, self.ask(request))
+
+    def watches(self) -> list[Watch]:
+        return self.watchlist.all()
+
+    def get_watch(self, watch_id: str) -> Watch:
+        return self.watchlist.get(watch_id)
+
+    def read_watch(self, watch_id: str) -> Watch:
+        """The watch, its news marked read."""
+        return self.watchlist.read(watch_id)
+
+    def unwatch(self, watch_id: str) -> None:
+        self.watchlist.remove(watch_id)
+
+    def recheck_watches(self) -> list[Watch]:
+        """Answer every watched question again; the watches whose answer changed (each change recorded). A
+        question that no longer works (a filter naming a removed article) is skipped, and said so in the log."""
+        answers: dict[str, Answer] = {}
+        for watch in self.watchlist.all():
+            try:
+                answers[watch.id] = self.ask(watch.question, filters=watch.filters)
+            except (BadQuestionError, BadFilterError) as exc:
+                log.warning("watch %s cannot be answered now: %s", watch.id, exc)
+        return self.watchlist.record(answers) if answers else []
+
+    def submit_batch(self, questions: Sequence[str], filters: Mapping[str, Any] | None = None) -> Job:
+        """Answer the questions in the background (one batch at a time); poll `batch_job(id)` for the rows."""
+        checked = FiltersRequest.of(filters)
+        self._check_filters(checked)
+        rows = limited([BatchQuestion(n, text) for n, text in enumerate(questions, start=1)])
+        return self._jobs.submit(len(rows), lambda: self.batch(rows, checked.model_dump() if checked else None))
+
+    def batch_job(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise UnknownJobError(f"No batch job {job_id!r} on this server (jobs are kept until it restarts)")
+        return job
+
+    def search(
+        self, query: str | SearchRequest, k: int | None = None, page: int | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> SearchPage:
+        """Distinct articles for the query, ranked by their best passage, each with its matching paragraphs
+        (the query's words located in them); `page` counts from 1."""
+        request = SearchRequest.of(query, k=k, page=page, filters=filters)
+        if len(request.query) > self.settings.answer.max_question_chars:
+            raise BadQuestionError(
+                f"The query is {len(request.query):,} characters long; the limit is "
+                f"{self.settings.answer.max_question_chars:,} (QA_ANSWER_MAX_QUESTION_CHARS)"
+            )
+        parsed = self._check_filters(request.filters)
+        found, more = self.retriever.search_articles(
+            request.query, request.k, (request.page - 1) * request.k, parsed, self.settings.retrieval.mode
+        )
+        results = tuple(
+            SearchResult(
+                hit.article.id, hit.article.title, hit.article.outlet, hit.article.date, round(hit.score, 6),
+                tuple(
+                    FoundParagraph(n, text, highlights(text, request.query))
+                    for n in hit.paragraphs
+                    if (text := hit.article.paragraphs[n - 1])
+                ),
+            )
+            for hit in found
+        )  # fmt: skip
+        return SearchPage(request.query, request.page, request.k, results, more)
 
     def ask(
         self,
@@ -213,23 +328,63 @@ class Assistant:
 
         # The question's parse runs beside the query's embedding and the search (both mostly native code).
         analysis = self._analyser.submit(self.analyse, text, names_from)
-        extractive, pool = self._extractive(analysis, query, parsed, k, mode)
-        if engine == "extractive" or extractive.abstained:
+        extractive, pool, read = self._extractive(analysis, query, parsed, k, mode)
+        if engine == "extractive" or extractive.abstained or llm is None:
             # A refusal stays a refusal: the language model may only word an answer the sources were found to
             # give (a model writing from sources that do not answer is how confident wrong answers are made).
             # The extractive engine has its whole answer at once; it is streamed word by word all the same, so
             # surfaces handle every engine alike.
-            yield from re.findall(r"\S+\s*", extractive.answer)
-            yield extractive
-            return
-        if llm is None:
-            yield from re.findall(r"\S+\s*", extractive.answer)
-            yield dataclasses.replace(extractive, fallback=f"language model unavailable: {llm_error}")
+            final = self._sources(extractive, read)
+            if engine == "llm" and llm is None and not extractive.abstained:
+                final = dataclasses.replace(final, fallback=f"language model unavailable: {llm_error}")
+            yield from re.findall(r"\S+\s*", final.answer)
+            yield final
             return
         articles = self.retriever.articles([h.article_id for h in pool])
-        yield from generate(
+        for item in generate(
             llm, analysis.result(), extractive, pool, articles, self.generate_config, self.annotator.parse
-        )
+        ):
+            if isinstance(item, Answer):
+                final = self._sources(item, read)
+                if final.answer.startswith(item.answer) and len(final.answer) > len(item.answer):
+                    yield final.answer[len(item.answer) :]
+                item = final
+            yield item
+
+    def _sources(self, answer: Answer, read: list[Hit]) -> Answer:
+        """The answer with its sources' sides kept apart and the other articles that report the same fact (or
+        a different figure for it)."""
+        answer = by_side(answer)
+        if answer.abstained or not answer.citations:
+            return answer
+        articles = self.retriever.articles([c.article_id for c in answer.citations])
+        chunk_at = {(h.article_id, p): h.chunk for h in read for p in h.chunk.paragraphs}
+        wanted = [(c, chunk_at.get((c.article_id, c.paragraph))) for c in answer.citations]
+        chunks = {chunk.id: chunk for _, chunk in wanted if chunk is not None}
+        stored = self.retriever.sentence_vectors(list(chunks.values()))
+        cited: dict[int, Sentence] = {}
+        vectors = []
+        for citation, chunk in wanted:
+            vector = stored.get((chunk.id, citation.quote)) if chunk is not None else None
+            if vector is not None and citation.article_id in articles:
+                cited[citation.n] = Sentence(articles[citation.article_id], citation.paragraph, citation.quote)
+                vectors.append(vector)
+        if not vectors:
+            return answer
+        found: dict[int, list[tuple[Sentence, Verdict]]] = {}
+        near_each = self.retriever.similar_sentences(np.stack(vectors), min_cosine=MIN_SAME_FACT_COSINE)
+        for n, near in zip(cited, near_each, strict=True):
+            anchor = cited[n]
+            seen = {anchor.article.id}
+            for article, row in near:
+                if article.id in seen:
+                    continue
+                other = Sentence(article, row.paragraph, row.text)
+                verdict = compare(anchor, other, row.cosine)
+                if verdict is not None:
+                    seen.add(article.id)
+                    found.setdefault(n, []).append((other, verdict))
+        return with_reports(answer, cited, found)
 
     def analyse(self, text: str, names_from: str | None = None) -> Question:
         """The question's analysis; a follow-up takes the names (and, when it states none, the time qualifiers)
@@ -253,8 +408,8 @@ class Assistant:
         k: int,
         mode: Mode | None,
         collect: list[Candidate] | None = None,
-    ) -> tuple[Answer, list[Hit]]:
-        """The extractive answer, and the hits it shows (the top k of what it read)."""
+    ) -> tuple[Answer, list[Hit], list[Hit]]:
+        """The extractive answer, the hits it shows (the top k of what it read) and all it read."""
         vector = self.retriever.embed_query(query)
         pool = self.retriever.search(
             query,
@@ -288,7 +443,7 @@ class Assistant:
             collect=collect,
         )
         shown = pool[:k]
-        return dataclasses.replace(answer, hits=tuple(Passage.of(h) for h in shown)), shown
+        return dataclasses.replace(answer, hits=tuple(Passage.of(h) for h in shown)), shown, read
 
     def _rest_of(self, pool: list[Hit], articles: dict[str, Article]) -> list[Hit]:
         """The other chunks of the best few articles retrieved: the sentence that answers is often a paragraph
@@ -313,7 +468,7 @@ class Assistant:
         request = self.request(question)
         collected: list[Candidate] = []
         analysis = self.analyse(request.question)
-        answer, _ = self._extractive(
+        answer, _, _ = self._extractive(
             analysis, request.question, None, k or self.settings.retrieval.k, mode, collected
         )
         return answer, collected
@@ -342,6 +497,8 @@ class Assistant:
                 progress=progress,
             )
             self.retriever.refresh(force=True)
+            if report.changed:
+                report = dataclasses.replace(report, watches_changed=len(self.recheck_watches()))
             return report
 
     def ingest_uploads(
@@ -372,14 +529,14 @@ class Assistant:
                     shutil.copyfileobj(content, out)
                 staged.append(name)
             with self._write_lock:
-                items = self._place_and_ingest(folder, staging, staged, progress)
+                items, watches_changed = self._place_and_ingest(folder, staging, staged, progress)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return IngestReport((*items, *rejected))
+        return IngestReport((*items, *rejected), watches_changed)
 
     def _place_and_ingest(
         self, folder: Path, staging: Path, names: list[str], progress: Progress | None
-    ) -> list[ItemReport]:
+    ) -> tuple[list[ItemReport], int]:
         previous: dict[Path, bytes | None] = {}  # what each path held before, to undo a rejection
         for name in names:
             target = folder / name
@@ -405,10 +562,28 @@ class Assistant:
         return [
             dataclasses.replace(item, source=item.source.replace(prefix, ""), detail=item.detail.replace(prefix, ""))
             for item in report.items
-        ] + orphans
+        ] + orphans, report.watches_changed
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
+
+    def quotes(
+        self, speaker: str | None = None, article_id: str | None = None, side: str | None = None
+    ) -> list[QuoteRow]:
+        """The quotes in the index: by speaker (words of their name, role or organisation), article and side."""
+        if side is not None and side not in SIDE_LABELS:
+            raise BadFilterError(f"Unknown side {side!r}; use one of {', '.join(SIDE_LABELS)}")
+        if article_id is not None:
+            self.store.get_article(article_id)  # an unknown id is an error, not an empty list
+        return self.retriever.catalogue.find_quotes(speaker, article_id, side)
+
+    def entities(
+        self, type: str | None = None, query: str | None = None, limit: int | None = None
+    ) -> list[Entity]:
+        """The people, organisations and places the articles mention, merged by name, most articles first."""
+        if type is not None and type not in ENTITY_TYPES:
+            raise BadFilterError(f"Unknown entity type {type!r}; use one of {', '.join(ENTITY_TYPES)}")
+        return self.retriever.catalogue.find_entities(type, query, limit)
 
     def article(self, article_id: str) -> Article:
         return self.store.get_article(article_id)
@@ -418,6 +593,7 @@ class Assistant:
             removed = self.store.delete_article(article_id)
             self.store.bump_generation()
             self.retriever.refresh(force=True)
+            self.recheck_watches()
             return removed
 
     def health(self) -> dict[str, object]:

@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     filters.add_argument("--outlet", action="append", default=[], help="only this outlet (repeatable)")
     filters.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after")
     filters.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before")
+    filters.add_argument("--person", action="append", default=[], help="only articles mentioning this person")
+    filters.add_argument(
+        "--organisation", action="append", default=[], help="only articles mentioning this organisation"
+    )
+    filters.add_argument("--place", action="append", default=[], help="only articles mentioning this place")
 
     parser = argparse.ArgumentParser(
         prog="qa",
@@ -75,6 +80,39 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("articles", parents=[common], help="list the indexed articles")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("watch", parents=[common], help="questions answered again after every ingest")
+    watch = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    w = watch.add_parser("add", parents=[common, filters], help="watch a question (answered now and after each ingest)")
+    w.add_argument("question")
+    watch.add_parser("list", parents=[common], help="the watched questions, news first")
+    w = watch.add_parser("show", parents=[common], help="one watch's answer and history (marks its news read)")
+    w.add_argument("watch_id")
+    w = watch.add_parser("remove", parents=[common], help="stop watching")
+    w.add_argument("watch_id")
+    for w in watch.choices.values():
+        w.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("batch", parents=[common, filters], help="answer a list of questions into a CSV or JSONL")
+    p.add_argument("questions", type=Path, help=".csv (a 'question' column), .jsonl or .txt (one per line)")
+    p.add_argument("--out", type=Path, required=True, help="answers.csv (one row per question) or answers.jsonl")
+
+    p = sub.add_parser("search", parents=[common, filters], help="the articles that match, best first")
+    p.add_argument("query")
+    p.add_argument("--page", type=int, default=1, help="which page of results (default 1)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("quotes", parents=[common], help="who said what: the quotes in the articles")
+    p.add_argument("--speaker", help="words of the speaker's name, role or organisation")
+    p.add_argument("--article", metavar="ID", help="only this article")
+    p.add_argument("--side", help="staff, organisation, regulator, politician, union, expert or other")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("entities", parents=[common], help="the people, organisations and places mentioned")
+    p.add_argument("--type", choices=["person", "organisation", "place"], help="only this kind")
+    p.add_argument("--query", help="only names containing this")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 for all)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("remove", parents=[common], help="remove an article from the index")
     p.add_argument("article_id")
 
@@ -109,11 +147,21 @@ def _assistant(args: argparse.Namespace, create: bool = False, rebuild: bool = F
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
-    raw = {"article_ids": args.article, "outlets": args.outlet, "date_from": args.since, "date_to": args.until}
+    raw = {
+        "article_ids": args.article,
+        "outlets": args.outlet,
+        "date_from": args.since,
+        "date_to": args.until,
+        "people": args.person,
+        "organisations": args.organisation,
+        "places": args.place,
+    }
     return {k: v for k, v in raw.items() if v} or None
 
 
 def format_answer(answer: Answer) -> str:
+    from qa.sources import who
+
     lines = [answer.answer]
     if answer.citations:
         lines.append("")
@@ -122,6 +170,10 @@ def format_answer(answer: Answer) -> str:
             where = ", ".join(x for x in (c.outlet, c.date) if x)
             lines.append(f"  [{c.n}] {c.title}" + (f" ({where})" if where else ""))
             lines.append(f"      {c.article_id}, paragraph {c.paragraph}: “{c.quote}”")
+            if c.speaker:
+                lines.append(f"      — {who(c.speaker, c.role, c.organisation)}")
+            if c.corroborated_by:
+                lines.append(f"      also reported by: {', '.join(r.outlet or r.title for r in c.corroborated_by)}")
     return "\n".join(lines)
 
 
@@ -155,6 +207,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 else f"{item.status:8} {item.source} ({item.detail})"
             )
         print(report.summary())
+        if report.watches_changed:
+            print(f"{report.watches_changed} watched question(s) have a new answer: qa watch list")
     counts = report.counts
     return 1 if counts["rejected"] and not (counts["added"] or counts["updated"] or counts["skipped"]) else 0
 
@@ -215,9 +269,11 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from qa.evaluate import evaluate
+    from qa.evaluate import evaluate, is_quote_set
 
     assistant = _corpus_assistant(args) if args.corpus else _assistant(args)
+    if is_quote_set(args.questions):
+        return _eval_quotes(args, assistant)
     configs = [c.strip() for c in args.compare.split(",") if c.strip()] if args.compare else None
     with tqdm(unit="question", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
 
@@ -243,14 +299,33 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_quotes(args: argparse.Namespace, assistant: Assistant) -> int:
+    """Who said what, against a hand-labelled quote set (eval/quotes.jsonl)."""
+    from qa.evaluate import load_quotes, score_quotes
+
+    gold = load_quotes(args.questions)
+    ids = sorted({g.article_id for g in gold})
+    articles = assistant.retriever.articles(ids)
+    metrics = score_quotes(gold, articles)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "quotes.json"
+    path.write_text(json.dumps({"source": str(args.questions), **metrics}, indent=2), encoding="utf-8")
+    print(", ".join(f"{key.replace('_', ' ')} {value}" for key, value in metrics.items()))
+    print(f"wrote {path}")
+    return 0
+
+
 def _corpus_assistant(args: argparse.Namespace) -> Assistant:
     """An index of the corpus stories a question set names (made, or brought up to date, before it runs)."""
     import tempfile
 
     from qa.assistant import Assistant
-    from qa.evaluate import corpus_ids, corpus_subset, load_cases
+    from qa.evaluate import corpus_ids, corpus_subset, is_quote_set, load_cases, load_quotes
 
-    ids = corpus_ids(load_cases(args.questions).cases)
+    if is_quote_set(args.questions):
+        ids = sorted({g.article_id for g in load_quotes(args.questions) if g.corpus != "bundled"})
+    else:
+        ids = corpus_ids(load_cases(args.questions).cases)
     index_dir = args.index_dir or args.out / f"index-{args.questions.stem}"
     settings = settings_from(args).with_overrides({"index_dir": index_dir})
     assistant = Assistant.open(settings=settings, create=True)
@@ -276,6 +351,115 @@ def _cmd_articles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    if args.action == "add":
+        added = assistant.watch(args.question, filters=_filters(args))
+        shown: Any = added.to_dict()
+        text = f"watching {added.id}: {added.question}\nnow: {added.answer.answer}"
+    elif args.action == "list":
+        watches = sorted(assistant.watches(), key=lambda w: (-w.unread, w.created))
+        shown = [w.to_dict(with_history=False) for w in watches]
+        lines = [
+            f"{w.id}  {'[' + str(w.unread) + ' new] ' if w.unread else ''}{w.question}  (checked {w.checked})"
+            for w in watches
+        ]
+        text = "\n".join([*lines, f"{len(watches)} watches"])
+    elif args.action == "show":
+        one = assistant.read_watch(args.watch_id)
+        shown = one.to_dict()
+        lines = [f"{one.question}", f"now: {one.answer.answer}", ""]
+        lines += [f"{c.at}: {'; '.join(c.what)}" for c in reversed(one.changes)] or ["no changes yet"]
+        text = "\n".join(lines)
+    else:
+        assistant.unwatch(args.watch_id)
+        shown, text = {"id": args.watch_id, "removed": True}, f"removed {args.watch_id}"
+    print(json.dumps(shown, ensure_ascii=False, indent=2) if args.json else text)
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qa.batch import RowWriter, read_questions
+    from qa.errors import BadQuestionSetError
+
+    kind = args.out.suffix.lower().lstrip(".")
+    if kind not in ("csv", "jsonl"):
+        raise BadQuestionSetError(f"--out {args.out}: answers are written as .csv or .jsonl")
+    questions = read_questions(args.questions)
+    assistant = _assistant(args)
+    counts = {"answered": 0, "abstained": 0, "bad rows": 0}
+    partial = args.out.with_name(args.out.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as out, tqdm(
+        total=len(questions), unit="question", file=sys.stderr, disable=None, dynamic_ncols=True
+    ) as bar:
+        writer = RowWriter(out, kind)
+        for row in assistant.batch(questions, filters=_filters(args), progress=lambda _: bar.update()):
+            writer.write(row)
+            counts["bad rows" if row.error else "abstained" if row.abstained else "answered"] += 1
+            if row.error:
+                bar.write(f"row {row.row}: {row.error}", file=sys.stderr)
+    partial.replace(args.out)  # a batch stopped halfway leaves the .partial file, never a short answers file
+    print(", ".join(f"{n} {name}" for name, n in counts.items()) + f"; wrote {args.out}")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    found = _assistant(args).search(args.query, k=args.k or 20, page=args.page, filters=_filters(args))
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    first = (found.page - 1) * found.k
+    for i, result in enumerate(found.results, start=first + 1):
+        where = ", ".join(x for x in (result.outlet, result.date) if x)
+        print(f"{i}. {result.title}" + (f" ({where})" if where else "") + f"  [{result.article_id}]")
+        for paragraph in result.paragraphs[:3]:
+            print(f"   ¶{paragraph.n}: {_marked(paragraph.text, paragraph.highlights)}")
+    if not found.results:
+        print("No article matches.")
+    elif found.more:
+        print(f"more: qa search {json.dumps(args.query)} --page {found.page + 1}")
+    return 0
+
+
+def _marked(text: str, spans: list[tuple[int, int]], width: int = 220) -> str:
+    """The paragraph with the query's words in **bold** (as markdown writes it), cut around the first one."""
+    start = max(0, spans[0][0] - 60) if spans else 0
+    out, at = [], start
+    for a, b in spans:
+        if a < start:
+            continue
+        out.append(text[at:a] + f"**{text[a:b]}**")
+        at = b
+    out.append(text[at:])
+    shown = "".join(out)
+    return ("…" if start else "") + (shown if len(shown) <= width else shown[: width - 1] + "…")
+
+
+def _cmd_quotes(args: argparse.Namespace) -> int:
+    rows = _assistant(args).quotes(speaker=args.speaker, article_id=args.article, side=args.side)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        said_by = ", ".join(x for x in (row.speaker, row.role, row.organisation) if x)
+        print(f"{row.article_id} ¶{row.paragraph} [{row.side}] {said_by}: “{row.text}”")
+    print(f"{len(rows)} quotes")
+    return 0
+
+
+def _cmd_entities(args: argparse.Namespace) -> int:
+    found = _assistant(args).entities(type=args.type, query=args.query, limit=args.limit or None)
+    if args.json:
+        print(json.dumps([e.to_dict() for e in found], ensure_ascii=False, indent=2))
+        return 0
+    for entity in found:
+        print(f"{entity.type:<12} {entity.name}  ({entity.mentions} mentions in {len(entity.articles)} articles)")
+    print(f"{len(found)} entities")
+    return 0
+
+
 def _cmd_remove(args: argparse.Namespace) -> int:
     removed = _assistant(args).delete_article(args.article_id)
     print(f"removed {args.article_id} ({removed} chunks)")
@@ -296,6 +480,11 @@ COMMANDS = {
     "chat": _cmd_chat,
     "eval": _cmd_eval,
     "articles": _cmd_articles,
+    "watch": _cmd_watch,
+    "batch": _cmd_batch,
+    "search": _cmd_search,
+    "quotes": _cmd_quotes,
+    "entities": _cmd_entities,
     "remove": _cmd_remove,
     "serve": _cmd_serve,
 }

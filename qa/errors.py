@@ -28,6 +28,14 @@ class BadQuestionSetError(QAError):
     """An evaluation question set that cannot be read or run."""
 
 
+class UnknownJobError(QAError):
+    """A batch job id the server does not have (never submitted, or forgotten after a restart)."""
+
+
+class UnknownWatchError(QAError):
+    """A watch id that is not saved beside this index."""
+
+
 class LLMError(QAError):
     """The language model failed, timed out or cannot be loaded."""
 
@@ -47,4 +55,6 @@ __all__ = [
     "RejectedInput",
     "StoreUnavailableError",
     "UnknownArticleError",
+    "UnknownJobError",
+    "UnknownWatchError",
 ]

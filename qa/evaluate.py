@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import statistics
 import time
 import unicodedata
@@ -22,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from index.records import MODES, Mode
+from index.records import MODES, Article, Mode
 from index.tokenize import terms
 from qa.errors import BadQuestionSetError, QAError
 from qa.records import Engine
@@ -464,3 +466,126 @@ def evaluate(
         for name, (mode, engine) in parsed.items()
     }
     return EvalRun(str(path), k, results, loaded.problems)
+
+
+# -- the dev corpus ----------------------------------------------------------------------------------------------
+
+CORPUS_ENV = "REUTERS_CORPUS"
+_CORPUS_PATH = Path("corpora") / "reuters21578" / "reuters21578.jsonl"
+
+
+def reuters_corpus(checkout: Path) -> Path:
+    """Where the Reuters-21578 stories are read (research-use licence: read where they lie, never copied into
+    the repository): $REUTERS_CORPUS, else the shared data folder beside the checkout or on this machine."""
+    if os.environ.get(CORPUS_ENV):
+        return Path(os.environ[CORPUS_ENV])
+    candidates = [checkout.parent / "shared" / _CORPUS_PATH, Path("/work/shared") / _CORPUS_PATH]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+# -- who said what --------------------------------------------------------------------------------------------
+
+
+class GoldQuote(BaseModel):
+    """One hand-labelled quote (a line of eval/quotes.jsonl)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    article_id: str
+    corpus: str = "bundled"
+    paragraph: int
+    quote: str
+    kind: str = "reported"
+    speaker: str
+    role: str | None = None
+    organisation: str | None = None
+    side: str = "other"
+
+
+def is_quote_set(path: str | Path) -> bool:
+    """A quote set has a speaker on its lines, a question set a question."""
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            return "speaker" in json.loads(line)
+    return False
+
+
+def load_quotes(path: str | Path) -> list[GoldQuote]:
+    out = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(GoldQuote.model_validate_json(line))
+        except ValidationError as exc:
+            raise BadQuestionSetError(f"{path}:{number}: {describe(list(exc.errors()))}") from None
+    return out
+
+
+def _person_key(name: str) -> str:
+    text = re.sub(r"^(?:the|a|an|one|mr|mrs|ms|dr)\s+", "", norm(name).replace("'s", ""))
+    return re.sub(r"[^\w\s]", " ", text).strip()
+
+
+def same_speaker(gold: str, found: str) -> bool:
+    """The same speaker as the labels write them: the same name or surname, or the same description's head
+    ("a former employee" and "the former employee")."""
+    a, b = _person_key(gold), _person_key(found)
+    if not a or not b:
+        return False
+    if a == b or a in b or b in a:
+        return True
+    return a.split()[-1] == b.split()[-1]
+
+
+def _same_text(gold: str | None, found: str | None) -> bool:
+    if not gold or not found:
+        return not gold and not found
+    a, b = set(terms(gold)), set(terms(found))
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.5
+
+
+def score_quotes(gold: list[GoldQuote], articles: dict[str, Article]) -> dict[str, Any]:
+    """Speaker, role, organisation and side precision and recall of the quotes found in `articles` against the
+    labels. A label is matched by a found quote of the same paragraph that overlaps its sentence."""
+    labelled = {g.article_id for g in gold}
+    found = [(a.id, q) for a in articles.values() if a.id in labelled for q in a.quotes]
+    matched: dict[int, tuple[GoldQuote, Any]] = {}
+    for i, (article_id, q) in enumerate(found):
+        article = articles[article_id]
+        text = article.paragraphs[q.paragraph - 1]
+        for g in gold:
+            if g.article_id != article_id or g.paragraph != q.paragraph:
+                continue
+            start = text.find(g.quote)
+            if start >= 0 and start < q.end and q.start < start + len(g.quote):
+                matched[i] = (g, q)
+                break
+    missing = sorted(labelled - set(articles))
+    if missing:
+        raise BadQuestionSetError(f"Articles {', '.join(missing[:5])} of the quote set are not in the index")
+
+    def rate(correct: int, total: int) -> float | None:
+        return round(correct / total, 4) if total else None
+
+    speaker_right = sum(same_speaker(g.speaker, q.speaker) for g, q in matched.values())
+    role_pairs = [(g.role, q.role) for g, q in matched.values()]
+    role_right = sum(bool(gr) and _same_text(gr, qr) for gr, qr in role_pairs)
+    org_pairs = [(g.organisation, q.organisation) for g, q in matched.values()]
+    org_right = sum(bool(go) and _same_text(go, qo) for go, qo in org_pairs)
+    side_right = sum(g.side == q.side for g, q in matched.values())
+    gold_roles = sum(1 for g in gold if g.role)
+    gold_orgs = sum(1 for g in gold if g.organisation)
+    return {
+        "labelled": len(gold),
+        "found": len(found),
+        "matched": len(matched),
+        "speaker_precision": rate(speaker_right, len(found)),
+        "speaker_recall": rate(speaker_right, len(gold)),
+        "role_precision": rate(role_right, sum(1 for _, qr in role_pairs if qr)),
+        "role_recall": rate(role_right, gold_roles),
+        "organisation_precision": rate(org_right, sum(1 for _, qo in org_pairs if qo)),
+        "organisation_recall": rate(org_right, gold_orgs),
+        "side_precision": rate(side_right, len(found)),
+        "side_recall": rate(side_right, len(gold)),
+    }

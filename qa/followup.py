@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from index.tokenize import STOPWORDS, opens_sentence, words
+from index.tokenize import STOPWORDS, capitalised_runs, opens_sentence, words
 
 Message = Mapping[str, str]
 
@@ -24,7 +24,6 @@ _OPENERS = re.compile(
 # A demonstrative before a noun points back at something said earlier ("those claims", "that report").
 _DEMONSTRATIVE = re.compile(r"\b(?:that|this|those|these) [a-z][\w'’-]*", re.I)
 
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 _QUESTION_WORDS = frozenset(
     """
 what who whom whose when where why how which is are was were did do does can could should would will the a
@@ -41,9 +40,9 @@ def proper_names(text: str, with_initial: bool = True) -> list[str]:
     """Capitalised words and runs (not the question word that opens a sentence). With with_initial=False, a
     lone capitalised word that opens a sentence is left out: its capital may only be the sentence's."""
     names = []
-    for match in _CAPITALISED.finditer(text):
-        parts = match.group(0).split()
-        initial = opens_sentence(text, match.start())
+    for start, run in capitalised_runs(text):
+        parts = run.split()
+        initial = opens_sentence(text, start)
         while parts and parts[0].lower() in _QUESTION_WORDS:
             parts, initial = parts[1:], False
         if not parts:
@@ -82,7 +81,7 @@ def rewrite(question: str, history: Sequence[Message] | None) -> str:
 
     # The last user question carries the topic; an earlier one only when the last was itself a follow-up.
     # Names keep their capitals, so the answer engine still knows them for names. A question that names
-    # its own subject ("What about Wigan?") takes only the topic words, not the old names.
+    # its own subject ("What about Oslo?") takes only the topic words, not the old names.
     own_names = bool(proper_names(question))
     for turn in reversed(user_turns[-2:]):
         for name in [] if own_names else proper_names(turn):

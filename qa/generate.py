@@ -14,7 +14,7 @@ from index.annotate import Parse
 from index.chunk import chunk_sentences
 from index.records import Article, Chunk, Hit
 from index.sentences import split_sentences
-from index.tokenize import STOPWORDS, stem, terms, words
+from index.tokenize import STOPWORDS, name_words, stem, terms, words
 from qa.answer import check_quote
 from qa.errors import LLMError
 from qa.llm import LLM
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
 _NUMBER = re.compile(r"\d+")
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def _names(text: str) -> set[str]:
-    return {stem(w) for match in _CAPITALISED.findall(text) for w in words(match) if w not in STOPWORDS}
+    return {stem(w) for _, word in name_words(text) for w in words(word) if w not in STOPWORDS}
 
 
 def support(sentence: str, sources: Sequence[Source], min_support: float, question: str = "") -> tuple[bool, str]:

@@ -114,7 +114,7 @@ class Name:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        # A person is found by surname ("Ms Dutton", "Dutton said"); anything else by its words in a row.
+        # A person is found by surname ("Ms Doe", "Doe said"); anything else by its words in a row.
         words_ = self.key.split()
         wanted = words_[-1] if self.label == "PERSON" and len(words_) > 1 else self.key
         return _compiled(wanted)
@@ -152,6 +152,7 @@ class Question:
     ordinals: tuple[int, ...] = ()
     reason: bool = False  # a "why" question: the answer gives a cause or a purpose
     speech: bool = False  # "what did X say ...": the answer is something someone said
+    said_by: bool = False  # "who said ...": the answer is the speaker of a quote
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
     content: tuple[str, ...] = ()  # stems of the content words that are neither names nor qualifiers
 
@@ -213,11 +214,18 @@ def analyse(parse: Parse) -> Question:
         ordinals=tuple(dict.fromkeys(ordinals)),
         reason=any(t.text.lower() == "why" for t in tokens),
         speech=expected == "description" and bool(_SPEECH_QUESTION.search(parse.text)),
+        said_by=expected in ("who", "person") and bool(_SAID_BY_QUESTION.search(parse.text)),
         mentions=mentions,
         content=content,
     )
 
 
+_SAID_BY_QUESTION = re.compile(
+    r"^\W*(?:who|which \w+)\s+(?:(?:has|had|also|first|publicly)\s+)*(?:said|says|told|warned|claimed|"
+    r"described|called|argued|added|admitted|insisted|stated|accused|criticised|criticized|praised|alleged|"
+    r"complained|denied)\b",
+    re.I,
+)
 _SPEECH_QUESTION = re.compile(
     r"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|tell|told|claim|warn|admit|add|argue|"
     r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b",

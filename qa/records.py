@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, TypeAdapter
 
+from index.catalogue import Entity, EntityType, QuoteRow
 from index.records import Article, Hit
 
+__all__ = [
+    "Answer", "Citation", "Dropped", "Engine", "Entity", "EntityType", "FoundParagraph", "Passage", "QuoteRow",
+    "Report", "SearchPage", "SearchResult", "Side",
+]  # fmt: skip
+
 Engine = Literal["extractive", "llm"]
+Side = Literal["staff", "organisation", "regulator", "politician", "union", "expert", "other"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Another article's sentence reporting the same fact as a citation (or, among `related`, a different
+    figure for it)."""
+
+    article_id: str
+    title: str
+    paragraph: int
+    quote: str
+    outlet: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,10 +47,26 @@ class Citation:
         tuple[int, int] | None,
         Field(description="Where the short answer sits in quote: [start, end) character offsets, or null."),
     ] = None
+    speaker: Annotated[
+        str | None, Field(description="Who said the quoted sentence, when it is speech: a name or a description.")
+    ] = None
+    role: Annotated[str | None, Field(description="The speaker's role, as the article gives it.")] = None
+    organisation: Annotated[str | None, Field(description="The speaker's organisation.")] = None
+    side: Annotated[
+        Side | None,
+        Field(description="The speaker's side: staff, organisation (the one reported on, or its officials), "
+              "regulator, politician, union, expert or other."),
+    ] = None  # fmt: skip
+    corroborated_by: Annotated[
+        tuple[Report, ...],
+        Field(description="Sentences of other articles that report the same fact (same names and figures)."),
+    ] = ()
 
     @classmethod
     def of(cls, n: int, article: Article, paragraph: int, quote: str) -> Citation:
-        """Citation [n] of `quote`, a sentence of the article's paragraph number `paragraph`."""
+        """Citation [n] of `quote`, a sentence of the article's paragraph number `paragraph`, with its speaker
+        when the sentence is a quote."""
+        said = article.quote_at(paragraph, quote)
         return cls(
             n=n,
             article_id=article.id,
@@ -40,6 +76,10 @@ class Citation:
             quote=quote,
             outlet=article.outlet,
             date=article.date,
+            speaker=said.speaker if said else None,
+            role=said.role if said else None,
+            organisation=said.organisation if said else None,
+            side=cast(Side, said.side) if said else None,
         )
 
 
@@ -95,6 +135,40 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (what /api/ask returns and `qa ask --json` prints)."""
         result: dict[str, Any] = answer_adapter().dump_python(self, mode="json")
+        return result
+
+
+@dataclass(frozen=True)
+class FoundParagraph:
+    n: Annotated[int, Field(description="1-based, as citations number paragraphs.")]
+    text: str
+    highlights: Annotated[
+        list[tuple[int, int]], Field(description="[start, end) offsets in text of the query's words.")
+    ]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One article a search found, with the paragraphs that matched."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    date: str | None
+    score: Annotated[float, Field(description="Its best passage's fused retrieval score; higher is better.")]
+    paragraphs: tuple[FoundParagraph, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    page: int
+    k: int
+    results: Annotated[tuple[SearchResult, ...], Field(description="Distinct articles, best first.")]
+    more: Annotated[bool, Field(description="Whether a next page has results.")]
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = TypeAdapter(SearchPage).dump_python(self, mode="json")
         return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -13,6 +14,8 @@ from qa.errors import BadFilterError, BadQuestionError, QAError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_FILTER_VALUES = 100
+MAX_FILTER_CHARS = 300
 
 
 def valid_text(text: str, what: str) -> str:
@@ -51,20 +54,29 @@ class FiltersRequest(BaseModel):
     outlets: list[str] = Field(default_factory=list, description="Only articles from these outlets.")
     date_from: str | None = Field(None, description="Only articles dated on or after this day (yyyy-mm-dd).")
     date_to: str | None = Field(None, description="Only articles dated on or before this day (yyyy-mm-dd).")
+    people: list[str] = Field(
+        default_factory=list, description="Only articles that mention each of these people (GET /api/entities)."
+    )
+    organisations: list[str] = Field(
+        default_factory=list, description="Only articles that mention each of these organisations."
+    )
+    places: list[str] = Field(default_factory=list, description="Only articles that mention each of these places.")
 
-    @field_validator("article_ids", "outlets", mode="before")
+    @field_validator("article_ids", "outlets", "people", "organisations", "places", mode="before")
     @classmethod
     def _strings(cls, value: object) -> object:
         if value is None:
             return []
         return [value] if isinstance(value, str) else value
 
-    @field_validator("article_ids", "outlets")
+    @field_validator("article_ids", "outlets", "people", "organisations", "places")
     @classmethod
     def _non_empty(cls, value: list[str]) -> list[str]:
         out = [valid_text(v, "A filter").strip() for v in value]
         if not all(out):
             raise ValueError("must be a list of non-empty strings")
+        if len(out) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in out):
+            raise ValueError(f"takes at most {MAX_FILTER_VALUES} values of up to {MAX_FILTER_CHARS} characters")
         return out
 
     @field_validator("date_from", "date_to", mode="before")
@@ -86,8 +98,26 @@ class FiltersRequest(BaseModel):
             raise ValueError("date_from is after date_to")
         return self
 
+    @classmethod
+    def of(cls, value: Mapping[str, Any] | FiltersRequest | None) -> FiltersRequest | None:
+        """Filters from Python values; a problem is a BadFilterError, as over HTTP."""
+        if value is None or isinstance(value, FiltersRequest):
+            return value
+        try:
+            return cls.model_validate(dict(value))
+        except ValidationError as exc:
+            raise BadFilterError(describe(list(exc.errors()))) from None
+
     def to_filters(self) -> Filters | None:
-        filters = Filters(tuple(self.article_ids), tuple(self.outlets), self.date_from, self.date_to)
+        filters = Filters(
+            tuple(self.article_ids),
+            tuple(self.outlets),
+            self.date_from,
+            self.date_to,
+            tuple(self.people),
+            tuple(self.organisations),
+            tuple(self.places),
+        )
         return None if filters.empty else filters
 
 
@@ -150,12 +180,60 @@ class AskRequest(BaseModel):
             )
 
 
+class SearchRequest(BaseModel):
+    """A search for articles: the query's words, filters, and which page of results."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    query: str = Field(description="Words to look for, or a question.")
+    filters: FiltersRequest | None = None
+    k: Annotated[int, Field(ge=1, le=100)] = Field(20, description="Articles per page.")
+    page: Annotated[int, Field(ge=1, le=100)] = Field(1, description="Which page, from 1.")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        text = " ".join(_CONTROL.sub(" ", valid_text(value, "The query")).split())
+        if not any(ch.isalnum() for ch in text):
+            raise ValueError("The query has no words in it")
+        return text
+
+    @classmethod
+    def of(cls, query: object, **fields: Any) -> SearchRequest:
+        if isinstance(query, SearchRequest):
+            return query
+        try:
+            return cls.model_validate({"query": query, **{k: v for k, v in fields.items() if v is not None}})
+        except ValidationError as exc:
+            raise request_error(exc) from None
+
+
+class WatchRequest(BaseModel):
+    """A question to watch, with optional filters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question: str = Field(description="The question to answer again after every change to the index.")
+    filters: FiltersRequest | None = None
+
+
+class BatchRequest(BaseModel):
+    """Questions answered at once, each on its own (no history), with the same filters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    questions: list[str] = Field(
+        min_length=1, max_length=10_000, description="The questions; a bad one is reported in its row."
+    )
+    filters: FiltersRequest | None = None
+
+
 def error_kind(location: tuple[int | str, ...]) -> str:
     """Which kind of bad request a validation error at `location` (within the request) is."""
     head = location[0] if location else ""
     if head == "filters":
         return "bad_filter"
-    if head in ("question", "history", "k"):
+    if head in ("question", "history", "k", "query", "page", "questions"):
         return "bad_question"
     return "invalid_request"
 

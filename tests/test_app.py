@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "data" / "hostile_ferry.txt"
 QUESTION = "How many cases did one Worcestershire social worker have?"
-NO_FILTERS: tuple[Any, ...] = ([], [], "", "")
+NO_FILTERS: tuple[Any, ...] = ([], [], "", "", [])
 # These tests are about the web chat's wiring, with the word-hashing embedder: any sentence that states what was
 # asked is answered, however the fake embedder scores it.
 WIRING = {"min_confidence": 0.0}
@@ -101,17 +103,50 @@ def test_an_abstention_is_shown_as_an_answer(client: WebChat) -> None:
 
 
 def test_filters_apply_to_the_chat_and_bad_ones_are_explained(client: WebChat) -> None:
-    chat, sources, _, _ = ask(client, QUESTION, (["001_85613e040497daa0"], [], "", ""))
+    chat, sources, _, _ = ask(client, QUESTION, (["001_85613e040497daa0"], [], "", "", []))
     assert all(choice[0] for choice in sources["choices"])
     assert "000_60f27155d5b16904" not in str(sources) and "40 cases - more than" not in message_text(chat[-1])
     with pytest.raises(WebChatError, match="yyyy-mm-dd"):
-        ask(client, QUESTION, ([], [], "March 2022", ""))
+        ask(client, QUESTION, ([], [], "March 2022", "", []))
     with pytest.raises(WebChatError, match="no-such-article"):
-        ask(client, QUESTION, (["no-such-article"], [], "", ""))
+        ask(client, QUESTION, (["no-such-article"], [], "", "", []))
+
+
+def cited_articles(client: WebChat, sources: dict[str, Any]) -> set[str]:
+    """The articles the last answer's sources open in the viewer."""
+    out = set()
+    for _, value in sources["choices"]:
+        (viewer,) = client.run("show_source", value, None)
+        out.add(re.search(r'data-article="([^"]+)"', viewer).group(1))  # type: ignore[union-attr]
+    return out
+
+
+def test_the_mentions_filter_keeps_the_chat_to_articles_naming_them(client: WebChat) -> None:
+    *_, mentions = client.run("refresh")
+    values = [value for _, value in mentions["choices"]]
+    assert values and {v.split(":", 1)[0] for v in values} <= {"person", "organisation", "place"}
+    person = next(v for v in values if v.startswith("person:"))
+    found = client.client.get("/api/entities", params={"type": "person", "q": person.split(":", 1)[1]}).json()
+    ids = {a for e in found["entities"] for a in e["articles"]}
+    assert 0 < len(ids) < 5
+    _, sources, _, _ = ask(client, "What did the chief executive say?", ([], [], "", "", [person]))
+    cited = cited_articles(client, sources)
+    assert cited and cited <= ids, (cited, ids)
+    for value in ("person:Nobody Anywhere", "Nobody"):  # only the names listed can be picked
+        with pytest.raises(WebChatError, match="not in the list of choices"):
+            ask(client, QUESTION, ([], [], "", "", [value]))
+
+
+def test_a_quoted_source_says_who_said_it(client: WebChat) -> None:
+    chat, sources, _, _ = ask(client, "What did the chief executive say about the claims?")
+    answer = message_text(chat[-1])
+    assert 'class="qa-said-by">— ' in answer, answer
+    viewers = [client.run("show_source", value, None)[0] for _, value in sources["choices"]]
+    assert any('class="qa-said-by">— ' in viewer for viewer in viewers)
 
 
 def test_the_article_list_and_the_filter_choices(client: WebChat) -> None:
-    table, articles, outlets, to_open = client.run("refresh")
+    table, articles, outlets, to_open, _ = client.run("refresh")
     assert table.count("<tr>") == 6  # header and five articles
     assert [value for _, value in articles["choices"]] == [value for _, value in to_open["choices"]]
     assert articles["choices"][0][1] == "000_60f27155d5b16904"
@@ -169,3 +204,64 @@ def test_a_new_conversation_forgets_the_old_one(client: WebChat) -> None:
     assert chat == [] and sources["choices"] == []
     chat, _, _, _ = ask(client, "How many staff back those claims?")
     assert len(chat) == 2
+
+
+def test_search_lists_distinct_articles_with_the_words_marked_and_pages(client: WebChat) -> None:
+    results, _ = client.run("search", "children services council", 1, *NO_FILTERS)
+    listed = re.findall(r'class="qa-result" data-article="([^"]+)"', results)
+    assert len(listed) == len(set(listed)) == 5  # every bundled article, each once
+    assert "<mark>" in results and "¶" in results
+    first_only, _ = client.run("search", "children services council", 1, ["001_85613e040497daa0"], [], "", "", [])
+    assert re.findall(r'data-article="([^"]+)"', first_only) == ["001_85613e040497daa0"]
+    with pytest.raises(WebChatError, match="no words"):
+        client.run("search", "?!", 1, *NO_FILTERS)
+
+
+def test_questions_in_bulk_give_a_table_and_a_csv(client: WebChat) -> None:
+    text = "How many cases did one Worcestershire social worker have?\n\nWhat is the capital of Mongolia?\n"
+    text += "x" * 3000
+    final, updates = client.run("run_batch", text, *NO_FILTERS, stream=True)
+    table, csv_file = final
+    assert len(updates) >= 3  # a row at a time
+    assert "2 answered, 1 bad rows" in table
+    assert "40" in table and "The articles don&#39;t say." in table
+    assert "the limit is 2,000" in table
+    assert csv_file["visible"] is True and csv_file["value"]["orig_name"] == "answers.csv"
+    download = client.client.get(csv_file["value"]["url"])
+    assert download.status_code == 200
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0][:3] == ["row", "question", "answer"] and len(rows) == 4
+
+
+def test_watching_needs_the_token_and_reports_news_after_an_ingest(
+    make_fake: Callable[..., Assistant], tmp_path: Path, articles_dir: Path
+) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in articles_dir.glob("00[0-3]_*"):
+        (first / path.name).write_bytes(path.read_bytes())
+    assistant = make_fake(tmp_path / "index", answer=WIRING, server={"api_token": "s3cret"})
+    assistant.ingest([first])
+    settings = Settings(index_dir=tmp_path / "index", server={"api_token": "s3cret"}, answer=WIRING)
+    with serving(create_app(assistant, settings)) as url:
+        browser = httpx.Client(base_url=url, timeout=60)
+        assert browser.post("/login", data={"username": "r", "password": "s3cret"}).status_code == 200
+        own = WebChat(url, browser)
+        question = "How many staff back the union's claims?"
+        own.run("respond", question, None, *NO_FILTERS)
+        note, table, badge, pick = own.run("watch_last", None, *NO_FILTERS)
+        assert "Watching" in note and question.replace("'", "&#39;") in table and badge == ""
+        watch_id = pick["choices"][0][1]
+        assistant.ingest([articles_dir])  # the fifth article answers it
+        table, badge, _ = own.run("show_watches")
+        assert "1 new" in table and "1 watched question with news" in badge
+        history, table, badge = own.run("open_watch", watch_id)
+        # The change, with its time and the new answer's citations (which answer the fake engine gave before
+        # varies; that it changed, and to the fifth article's figure, does not).
+        assert re.search(r"<strong>\d{4}-\d\d-\d\dT[^<]+</strong>: (now answered|the answer changed|\d+ new)", history)
+        assert "004_f40178fcdc7ff358" in history and badge == ""
+    # Without the token there is no watch button, and opening a watch does not mark it read.
+    with serving(create_app(assistant, Settings(index_dir=tmp_path / "index", answer=WIRING))) as url:
+        visitor = WebChat(url)
+        assert not visitor.has("watch_last")
+        assert visitor.run("show_watches")[0].count("<tr") == 2

@@ -111,7 +111,8 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             page.locator("input:not([type=password])").first.fill("reporter")
             page.get_by_role("button", name="Login").click()
             expect(page.locator("#qa-question textarea")).to_be_visible()
-            expect(page.get_by_text("How many cases did one Worcestershire social worker have?")).to_be_visible()
+            # The examples are questions about who the articles quote most.
+            expect(page.get_by_text("What did ", exact=False).first).to_be_visible()
 
             # 1. A cited answer, with numbered sources.
             ask(page, "How many cases did one Worcestershire social worker have?", 1)
@@ -145,6 +146,8 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
 
             # 3. A follow-up question builds on the conversation.
             ask(page, "What did the union say about Southampton?", 2)
+            # A quoted source says who said it: the speaker, role and organisation under the citation.
+            expect(page.locator("#qa-chat .message.bot").last.locator(".qa-said-by").first).to_contain_text("— ")
             ask(page, "How many staff back those claims?", 3)
             assert "35" in last_answer(page), last_answer(page)
             expect(page.locator("#qa-sources label").first).to_contain_text("[1]")
@@ -153,7 +156,13 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             expect(page.locator("#qa-sources")).to_contain_text("Sources of answer 1")
             shot(page, "03-follow-up")
 
-            # 4. A hostile article, added from the browser, renders as text: nothing runs, nothing loads.
+            # 4. Watch a question the articles do not answer yet: adding an article that answers it is news.
+            ask(page, "How much will the ferry fare rise to?", 4)
+            page.locator("#qa-watch-button").click()
+            expect(page.locator("#qa-watch-note")).to_contain_text("Watching")
+            expect(page.locator("#qa-badge")).not_to_contain_text("news")
+
+            # 5. A hostile article, added from the browser, renders as text: nothing runs, nothing loads.
             page.get_by_text("Add articles").click()
             page.locator("#qa-files input[type=file]").set_input_files(str(HOSTILE))
             expect(page.locator("#qa-files")).to_contain_text("hostile_ferry")  # name and suffix render apart
@@ -161,7 +170,8 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             report = page.locator("#qa-report")
             expect(report).to_contain_text("1 added")
             expect(report).to_contain_text("hostile_ferry.txt")
-            ask(page, "How much will the ferry fare rise to?", 4)
+            expect(page.locator("#qa-badge")).to_contain_text("1 watched question with news")
+            ask(page, "How much will the ferry fare rise to?", 5)
             assert "£4" in last_answer(page) and "<script>window.__pwned='script'</script>" in last_answer(page)
             hostile_source = page.locator("#qa-sources label").first
             expect(hostile_source).to_contain_text('<img src="http://evil.example/title.png"')
@@ -176,10 +186,50 @@ def test_ask_read_sources_follow_up_and_hostile_articles_stay_inert(server: str)
             page.wait_for_timeout(500)  # give anything that was going to run or load the chance to
             shot(page, "04-hostile")
 
+            # 5b. The Mentions filter keeps the chat to the articles that name someone.
+            page.get_by_text("Filters (apply to the chat").click()
+            mentions = page.locator("#qa-filter-mentions input")
+            mentions.click()
+            mentions.fill("Hayley Garner")
+            page.get_by_role("option", name="Hayley Garner (person)").click()
+            page.keyboard.press("Escape")
+            ask(page, "What did the union say?", 6)
+            for label in page.locator("#qa-sources label").all():
+                label.click()
+                expect(page.locator("#qa-viewer .qa-article")).to_have_attribute("data-article", "004_f40178fcdc7ff358")
+            page.locator("#qa-filter-mentions .token-remove, #qa-filter-mentions [aria-label*='Remove']").first.click()
+            shot(page, "05-mentions")
+
+            # 6. Search lists articles, each once, with the query's words marked; the hostile one as text.
+            page.get_by_role("tab", name="Search").click()
+            page.locator("#qa-search-query textarea").fill("ferry fare")
+            page.locator("#qa-search-button").click()
+            first_result = page.locator("#qa-search-results .qa-result").first
+            expect(first_result).to_have_attribute("data-article", "hostile_ferry")
+            expect(first_result.locator("mark").first).to_be_visible()
+            shot(page, "06-search")
+
+            # 7. Questions in bulk: a table, a row per question, and the CSV to download.
+            page.get_by_role("tab", name="Questions in bulk").click()
+            page.locator("#qa-batch-questions textarea").fill(
+                "How many cases did one Worcestershire social worker have?\nHow much will the ferry fare rise to?"
+            )
+            page.locator("#qa-batch-button").click()
+            expect(page.locator("#qa-batch-results")).to_contain_text("2 answered, 0 bad rows")
+            expect(page.locator("#qa-batch-file")).to_contain_text("Download the answers (CSV)")
+            shot(page, "07-bulk")
+
+            # 8. The watched question, with its news.
+            page.get_by_role("tab", name="Watched questions").click()
+            expect(page.locator("#qa-watches")).to_contain_text("1 new")
+            expect(page.locator("#qa-watches")).to_contain_text("How much will the ferry fare rise to?")
+            shot(page, "08-watches")
+
             assert page.evaluate("window.__pwned") is None
             assert dialogs == []
             live = page.evaluate(
-                """() => ['#qa-chat', '#qa-sources', '#qa-viewer', '#qa-articles', '#qa-report']
+                """() => ['#qa-chat', '#qa-sources', '#qa-viewer', '#qa-articles', '#qa-report',
+                          '#qa-search-results', '#qa-batch-results', '#qa-watches']
                     .flatMap(s => Array.from(document.querySelectorAll(
                         s + ' script, ' + s + ' img, ' + s + ' iframe, ' + s + ' svg[onload], ' + s + ' [onerror], '
                         + s + ' [onmouseover], ' + s + ' a[href^="javascript"]')))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -230,9 +233,9 @@ def api_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def test_with_a_token_every_api_route_needs_it(writable: TestClient) -> None:
     routes = api_routes(writable.app)  # type: ignore[arg-type]
-    assert len(routes) == 7
+    assert len(routes) == 17
     for method, path in routes:
-        url = path.replace("{article_id}", WORCESTER)
+        url = path.replace("{article_id}", WORCESTER).replace("{watch_id}", "x").replace("{job_id}", "x")
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
             response = writable.request(method, url, headers=headers)
             assert response.status_code == 401, (method, path, headers)
@@ -388,3 +391,110 @@ def test_edge_case_questions_get_an_answer_or_a_clear_refusal(reads: TestClient,
     body = response.json()
     assert body["abstained"] or body["citations"]
     assert "\x00" not in body["question"] and "\x1b" not in body["question"]
+
+
+def test_quotes_and_entities_are_listed_and_filtered(reads: TestClient) -> None:
+    union = reads.get("/api/quotes", params={"side": "union"})
+    assert union.status_code == 200
+    rows = union.json()["quotes"]
+    assert rows and {r["side"] for r in rows} == {"union"}
+    assert all(r["text"] for r in rows)
+    speaker = rows[-1]["speaker"]
+    by_speaker = reads.get("/api/quotes", params={"speaker": speaker}).json()["quotes"]
+    assert by_speaker and all(speaker in r["speaker"] for r in by_speaker)
+    one = reads.get("/api/quotes", params={"article": WORCESTER}).json()["quotes"]
+    assert one and {r["article_id"] for r in one} == {WORCESTER}
+    assert reads.get("/api/quotes", params={"side": "neutral"}).status_code == 422
+    assert reads.get("/api/quotes", params={"article": "nope"}).json()["error"]["type"] == "unknown_article"
+
+    people = reads.get("/api/entities", params={"type": "person"}).json()["entities"]
+    assert people and all(e["type"] == "person" and e["mentions"] >= len(e["articles"]) >= 1 for e in people)
+    assert reads.get("/api/entities", params={"type": "animal"}).status_code == 422
+    name = people[0]["name"]
+    answer = reads.post("/api/ask", json={"question": "What did they say?", "filters": {"people": [name]}}).json()
+    assert {h["article_id"] for h in answer["hits"]} <= set(people[0]["articles"])
+    refused = reads.post("/api/ask", json={"question": "What did they say?", "filters": {"places": ["Atlantis"]}})
+    assert refused.status_code == 422 and refused.json()["error"]["type"] == "bad_filter"
+
+
+def test_openapi_documents_the_newsroom_routes_and_filters(reads: TestClient) -> None:
+    spec = reads.get("/openapi.json").json()
+    assert {"/api/quotes", "/api/entities"} <= set(spec["paths"])
+    filters = spec["components"]["schemas"]["FiltersRequest"]["properties"]
+    assert {"people", "organisations", "places"} <= set(filters)
+    quote = spec["components"]["schemas"]["QuoteRow"]["properties"]
+    assert {"speaker", "role", "organisation", "side", "text", "paragraph"} <= set(quote)
+    citation = spec["components"]["schemas"]["Citation"]["properties"]
+    assert {"speaker", "role", "organisation", "side", "corroborated_by"} <= set(citation)
+
+
+def test_search_returns_distinct_articles_paged_and_filtered(reads: TestClient) -> None:
+    found = reads.get("/api/search", params={"q": "children services council", "k": 2})
+    assert found.status_code == 200
+    body = found.json()
+    assert body["page"] == 1 and body["k"] == 2 and body["more"] is True
+    ids = [r["article_id"] for r in body["results"]]
+    assert len(ids) == len(set(ids)) == 2
+    paragraph = body["results"][0]["paragraphs"][0]
+    start, end = paragraph["highlights"][0]
+    assert paragraph["text"][start:end].lower().startswith(("child", "servic", "council"))
+    rest = reads.get("/api/search", params={"q": "children services council", "k": 2, "page": 3}).json()
+    assert len(rest["results"]) == 1 and not rest["more"]  # five articles: 2 + 2 + 1
+    assert not set(ids) & {r["article_id"] for r in rest["results"]}
+    one = reads.get("/api/search", params={"q": "council", "outlet": "The Advertiser"}).json()
+    assert {r["outlet"] for r in one["results"]} == {"The Advertiser"}
+    assert reads.get("/api/search", params={"q": "council", "since": "2022-13-01"}).status_code == 422
+    assert reads.get("/api/search", params={"q": "council", "k": 0}).status_code == 422
+
+
+def test_a_batch_runs_in_the_background_and_reports_every_row(reads: TestClient) -> None:
+    questions = [QUESTION, "", "What is the capital of Mongolia?", "x" * 3000]
+    submitted = reads.post("/api/batch", json={"questions": questions})
+    assert submitted.status_code == 202
+    job = submitted.json()
+    assert job["total"] == 4 and job["status"] in ("queued", "running", "done")
+    for _ in range(600):
+        job = reads.get(f"/api/batch/{job['id']}").json()
+        if job["status"] == "done":
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done" and job["done"] == 4
+    rows = job["results"]
+    assert [r["row"] for r in rows] == [1, 2, 3, 4]
+    assert rows[0]["citations"] and not rows[0]["error"]
+    assert "empty" in rows[1]["error"] and "2,000" in rows[3]["error"]
+    assert rows[2]["abstained"] or rows[2]["error"] is None
+    as_csv = reads.get(f"/api/batch/{job['id']}", params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(as_csv.text)))
+    assert table[0][:3] == ["row", "question", "answer"] and len(table) == 5
+    assert reads.get("/api/batch/nope").json()["error"]["type"] == "unknown_job"
+    bad = reads.post("/api/batch", json={"questions": [QUESTION], "filters": {"article_ids": ["nope"]}})
+    assert bad.status_code == 422 and bad.json()["error"]["type"] == "bad_filter"
+    assert reads.post("/api/batch", json={"questions": []}).status_code == 422
+
+
+def test_watches_need_the_token_to_change_and_record_news(writable: TestClient) -> None:
+    assert writable.post("/api/watches", json={"question": QUESTION}).status_code == 401
+    added = writable.post("/api/watches", json={"question": QUESTION}, headers=AUTH)
+    assert added.status_code == 201
+    watch = added.json()
+    assert watch["question"] == QUESTION and watch["changes"] == [] and watch["unread"] == 0
+    again = writable.post("/api/watches", json={"question": f"  {QUESTION} "}, headers=AUTH).json()
+    assert again["id"] == watch["id"]  # the same question is the same watch
+    # Removing the article that answers it is news.
+    assert writable.delete(f"/api/articles/{WORCESTER}", headers=AUTH).status_code == 200
+    listed = writable.get("/api/watches", headers=AUTH).json()["watches"]
+    assert [w["id"] for w in listed] == [watch["id"]] and listed[0]["unread"] == 1
+    history = writable.get(f"/api/watches/{watch['id']}", headers=AUTH).json()
+    assert history["changes"] and history["changes"][-1]["what"]
+    read = writable.post(f"/api/watches/{watch['id']}/read", headers=AUTH).json()
+    assert read["unread"] == 0
+    assert writable.delete(f"/api/watches/{watch['id']}", headers=AUTH).json()["deleted"] is True
+    assert writable.get(f"/api/watches/{watch['id']}", headers=AUTH).json()["error"]["type"] == "unknown_watch"
+
+
+def test_without_a_token_watches_can_be_read_not_changed(reads: TestClient) -> None:
+    assert reads.get("/api/watches").status_code == 200
+    assert reads.post("/api/watches", json={"question": QUESTION}).status_code == 403
+    assert reads.delete("/api/watches/abc").status_code == 403

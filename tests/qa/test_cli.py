@@ -19,7 +19,10 @@ CONTRACT_KEYS = {
     "question", "answer", "abstained", "citations", "hits", "engine", "fallback", "dropped", "short_answer",
     "confidence", "related",
 }  # fmt: skip
-CITATION_KEYS = {"n", "article_id", "title", "paragraph", "text", "quote", "outlet", "date", "span"}
+CITATION_KEYS = {
+    "n", "article_id", "title", "paragraph", "text", "quote", "outlet", "date", "span", "speaker", "role",
+    "organisation", "side", "corroborated_by",
+}  # fmt: skip
 
 
 def test_help_is_instant_and_imports_nothing_heavy() -> None:
@@ -193,3 +196,87 @@ def test_chat_answers_follow_ups(
     assert main(["chat", "--index-dir", str(index_dir)]) == 0
     out = capsys.readouterr().out
     assert "£77m since 2010" in out and "Sources:" in out  # the follow-up knew who "he" was
+
+
+def test_quotes_and_entities_commands(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["quotes", "--side", "union", "--json", "--index-dir", str(index_dir)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {r["side"] for r in rows} == {"union"}
+    assert {"article_id", "paragraph", "text", "speaker", "role", "organisation", "side", "kind"} <= set(rows[0])
+    speaker = rows[0]["speaker"]
+    assert main(["quotes", "--speaker", speaker, "--index-dir", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert speaker in out and out.rstrip().endswith("quotes")
+    assert main(["quotes", "--side", "neutral", "--index-dir", str(index_dir)]) == 1
+    assert "Unknown side 'neutral'" in capsys.readouterr().err
+
+    assert main(["entities", "--type", "person", "--json", "--index-dir", str(index_dir)]) == 0
+    people = json.loads(capsys.readouterr().out)
+    assert people and all(e["type"] == "person" and e["articles"] for e in people)
+    name = people[0]["name"]
+    assert main(["ask", "What did they say?", "--person", name, "--json", "--index-dir", str(index_dir)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert {h["article_id"] for h in answer["hits"]} <= set(people[0]["articles"])
+    assert main(["ask", "What did they say?", "--person", "Nobody Else", "--index-dir", str(index_dir)]) == 1
+    assert "No article mentions the person 'Nobody Else'; see: qa entities" in capsys.readouterr().err
+
+
+def test_search_lists_articles_once_each(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "children services council", "--k", "2", "--index-dir", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. ") and "\n2. " in out and "**" in out  # the query's words marked
+    assert 'more: qa search "children services council" --page 2' in out
+    assert main(["search", "children services council", "--json", "--page", "3", "--k", "2",
+                 "--index-dir", str(index_dir)]) == 0  # fmt: skip
+    page = json.loads(capsys.readouterr().out)
+    assert page["page"] == 3 and len(page["results"]) == 1 and page["more"] is False
+
+
+def test_batch_writes_one_row_per_question_and_reports_bad_rows(
+    index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "questions.csv"
+    questions.write_text(
+        'id,question\n1,"How many cases did one Worcestershire social worker have?"\n2,\n'
+        "3,What is the capital of Mongolia?\n"
+    )
+    out = tmp_path / "answers.csv"
+    assert main(["batch", str(questions), "--out", str(out), "--index-dir", str(index_dir)]) == 0
+    printed = capsys.readouterr()
+    assert "1 answered, 1 abstained, 1 bad rows" in printed.out
+    assert "row 3: question: The question is empty" in printed.err
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["2", "3", "4"]
+    assert "40" in rows[0]["short_answer"] and "¶9" in rows[0]["citations"]
+    assert rows[1]["error"] and rows[2]["abstained"] == "yes"
+    as_jsonl = tmp_path / "answers.jsonl"
+    assert main(["batch", str(questions), "--out", str(as_jsonl), "--index-dir", str(index_dir)]) == 0
+    assert [json.loads(line)["row"] for line in as_jsonl.read_text().splitlines()] == [2, 3, 4]
+    assert main(["batch", str(questions), "--out", str(tmp_path / "a.xlsx"), "--index-dir", str(index_dir)]) == 1
+
+
+def test_watch_add_list_show_remove(
+    tmp_path: Path, articles_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = tmp_path / "index"
+    some = tmp_path / "some"
+    some.mkdir()
+    for path in articles_dir.glob("00[1-4]_*"):
+        (some / path.name).write_bytes(path.read_bytes())
+    assert main(["ingest", str(some), "--index-dir", str(index)]) == 0
+    capsys.readouterr()
+    question = "How many cases did one Worcestershire social worker have?"
+    assert main(["watch", "add", question, "--index-dir", str(index), "--json"]) == 0
+    watch = json.loads(capsys.readouterr().out)
+    assert watch["answer"]["abstained"] is True
+    assert main(["ingest", str(articles_dir), "--index-dir", str(index)]) == 0
+    assert "1 watched question(s) have a new answer" in capsys.readouterr().out
+    assert main(["watch", "list", "--index-dir", str(index)]) == 0
+    assert f"{watch['id']}  [1 new] {question}" in capsys.readouterr().out
+    assert main(["watch", "show", watch["id"], "--index-dir", str(index)]) == 0
+    assert ": now answered" in capsys.readouterr().out
+    assert main(["watch", "remove", watch["id"], "--index-dir", str(index)]) == 0
+    assert main(["watch", "show", watch["id"], "--index-dir", str(index)]) == 1
+    assert "No watch" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.evaluate import corpus_ids, corpus_subset, evaluate, holds, load_cases, run_case
+from qa.evaluate import corpus_ids, corpus_subset, evaluate, holds, load_cases, reuters_corpus, run_case
 from qa.settings import Settings
 from tests.conftest import ANNOTATOR
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 DEV = ROOT / "eval" / "dev-reuters.jsonl"
-REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578" / "reuters21578.jsonl"
+REUTERS = reuters_corpus(ROOT)
 CASES = {c.id: c for c in load_cases(QUESTIONS).cases}
 
 # Bundled cases the engine answers right today (first citation holds the evidence), and the unanswerable ones it
