@@ -40,8 +40,12 @@ class KeywordIndex:
         self.generation = generation
         vocab: dict[str, int] = getattr(bm25, "vocab_dict", {}) or {}
         self._vocab = vocab
-        indptr = np.asarray(getattr(bm25, "scores", {}).get("indptr", np.zeros(1)))
+        scores = getattr(bm25, "scores", {}) or {}
+        indptr = np.asarray(scores.get("indptr", np.zeros(1)))
         self._df = np.diff(indptr) if len(indptr) > 1 else np.zeros(0)
+        # bm25s keeps its scores by term (a CSC matrix): a term's column lists the chunks that hold it.
+        self._indptr = indptr
+        self._postings = np.asarray(scores.get("indices", np.zeros(0, dtype=np.int64)))
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str, str, int]], generation: str) -> KeywordIndex:
@@ -134,7 +138,16 @@ class KeywordIndex:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        top = top[scores[top] > 0]  # filtered in numpy: a name's search asks for every chunk
+        return [(self.ids[i], score) for i, score in zip(top.tolist(), scores[top].tolist(), strict=True)]
+
+    def articles_with(self, term: str) -> set[str]:
+        """The articles of the chunks that hold a (stemmed) term: read from the postings, nothing scored."""
+        column = self._vocab.get(term)
+        if column is None or column + 1 >= len(self._indptr):
+            return set()
+        chunks = self._postings[int(self._indptr[column]) : int(self._indptr[column + 1])]
+        return set(self._articles[chunks].tolist())
 
     # -- corpus statistics, for answer scoring ---------------------------------------------------------------
 

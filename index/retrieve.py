@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def _name_groups(query: str, keyword: KeywordIndex) -> list[set[str]]:
     groups = []
     for term, idf in found.items():
         if idf >= 0.6 * top:  # a name most chunks use ("Reuters" in a wire archive) picks no article
-            groups.append({article_of_chunk(chunk_id) for chunk_id, _ in keyword.search(term, keyword.size)})
+            groups.append(keyword.articles_with(term))
     return [g for g in groups if g]
 
 
@@ -227,11 +228,19 @@ class Retriever:
             chunks = min(2 * chunks, _MAX_SEARCH_CHUNKS)
 
     def similar_sentences(
-        self, vectors: np.ndarray, n: int = 12, min_cosine: float = 0.0
+        self,
+        vectors: np.ndarray,
+        n: int = 12,
+        min_cosine: float = 0.0,
+        keep: Callable[[int, SentenceRow], bool] | None = None,
     ) -> list[list[tuple[Article, SentenceRow]]]:
-        """For each vector, the nearest sentences (at least `min_cosine` alike) of the current version of any
-        article, with their article."""
-        rows = [[r for r in found if r.cosine >= min_cosine] for found in self.store.nearest_sentences(vectors, n)]
+        """For each vector, the nearest sentences (at least `min_cosine` alike, and that `keep(vector's index,
+        row)` accepts) of the current version of any article, with their article. `keep` runs before the
+        articles are read: reading a record is the costly part."""
+        rows = [
+            [r for r in found if r.cosine >= min_cosine and (keep is None or keep(i, r))]
+            for i, found in enumerate(self.store.nearest_sentences(vectors, n))
+        ]
         articles = self.articles([r.article_id for found in rows for r in found])
         return [
             [(articles[r.article_id], r) for r in found

@@ -471,13 +471,11 @@ class ChromaStore:
 
     def query(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
         """The n nearest chunks with their cosine similarity."""
+        # chroma returns fewer than n_results when the collection holds fewer (counting first costs ~2 ms).
         with self._guard("search"):
-            total = self.chunks.count()
-            if total == 0:
-                return []
             result = self.chunks.query(
                 query_embeddings=_vectors(vector[None, :]),
-                n_results=min(n, total),
+                n_results=n,
                 where=_where(filters),
                 include=["documents", "metadatas", "distances"],
             )
@@ -495,12 +493,9 @@ class ChromaStore:
     def query_sentences(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[str, float]]:
         """Chunks ranked by their best sentence: (chunk id, that sentence's cosine similarity), best first."""
         with self._guard("search"):
-            total = self.sentences.count()
-            if total == 0:
-                return []
             result = self.sentences.query(
                 query_embeddings=_vectors(vector[None, :]),
-                n_results=min(n, total),
+                n_results=n,
                 where=_where(filters),
                 include=["metadatas", "distances"],
             )
@@ -515,12 +510,9 @@ class ChromaStore:
         if len(vectors) == 0:
             return []
         with self._guard("search"):
-            total = self.sentences.count()
-            if total == 0:
-                return [[] for _ in vectors]
             result = self.sentences.query(
                 query_embeddings=_vectors(vectors),
-                n_results=min(n, total),
+                n_results=n,
                 include=["documents", "metadatas", "distances"],
             )
         out = []

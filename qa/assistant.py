@@ -24,7 +24,7 @@ from index.ingest import IngestReport, ItemReport, Progress, ingest, source_file
 from index.parse import SIDECAR_SUFFIX
 from index.records import Article, Filters, Hit, Mode
 from index.retrieve import Retriever
-from index.store import ArticleInfo, ChromaStore
+from index.store import ArticleInfo, ChromaStore, SentenceRow
 from index.tokenize import highlights
 from qa.answer import Candidate, ExtractiveConfig, extractive_answer
 from qa.batch import BatchRow, Job, Jobs, answer_all, limited
@@ -38,7 +38,16 @@ from qa.question import Question, analyse
 from qa.records import Answer, Engine, FoundParagraph, Passage, SearchPage, SearchResult
 from qa.request import AskRequest, FiltersRequest, SearchRequest
 from qa.settings import Settings
-from qa.sources import MIN_SAME_FACT_COSINE, SIDE_LABELS, Sentence, Verdict, by_side, compare, with_reports
+from qa.sources import (
+    MIN_SAME_FACT_COSINE,
+    SIDE_LABELS,
+    Sentence,
+    Verdict,
+    by_side,
+    compare,
+    may_report,
+    with_reports,
+)
 from qa.watch import Watch, WatchList
 
 log = logging.getLogger(__name__)
@@ -372,7 +381,12 @@ class Assistant:
         if not vectors:
             return answer
         found: dict[int, list[tuple[Sentence, Verdict]]] = {}
-        near_each = self.retriever.similar_sentences(np.stack(vectors), min_cosine=MIN_SAME_FACT_COSINE)
+        anchors = list(cited.values())
+
+        def keep(i: int, row: SentenceRow) -> bool:
+            return row.article_id != anchors[i].article.id and may_report(anchors[i].text, row.text, row.cosine)
+
+        near_each = self.retriever.similar_sentences(np.stack(vectors), min_cosine=MIN_SAME_FACT_COSINE, keep=keep)
         for n, near in zip(cited, near_each, strict=True):
             anchor = cited[n]
             seen = {anchor.article.id}

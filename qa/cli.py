@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
     common.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    # The same options after a nested action ("qa watch add --index-dir D"): their defaults are suppressed, so
+    # they never overwrite what was given before the action ("qa watch --index-dir D add").
+    nested = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    nested.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
+    nested.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
+    nested.add_argument("-v", "--verbose", action="count", help="more logging (-vv for debug)")
 
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--k", type=int, help="chunks to retrieve (default: QA_RETRIEVAL_K or 5)")
@@ -82,12 +88,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="questions answered again after every ingest")
     watch = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    w = watch.add_parser("add", parents=[common, filters], help="watch a question (answered now and after each ingest)")
+    w = watch.add_parser("add", parents=[nested, filters], help="watch a question (answered now and after each ingest)")
     w.add_argument("question")
-    watch.add_parser("list", parents=[common], help="the watched questions, news first")
-    w = watch.add_parser("show", parents=[common], help="one watch's answer and history (marks its news read)")
+    watch.add_parser("list", parents=[nested], help="the watched questions, news first")
+    w = watch.add_parser("show", parents=[nested], help="one watch's answer and history (marks its news read)")
     w.add_argument("watch_id")
-    w = watch.add_parser("remove", parents=[common], help="stop watching")
+    w = watch.add_parser("remove", parents=[nested], help="stop watching")
     w.add_argument("watch_id")
     for w in watch.choices.values():
         w.add_argument("--json", action="store_true")

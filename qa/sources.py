@@ -79,15 +79,30 @@ def _subject(text: str) -> set[str]:
     return {t for t in terms(text) if not any(ch.isdigit() for ch in t)}
 
 
+def _overlap(a: str, b: str) -> float | None:
+    """The share of content words two sentences have in common (None when one has none)."""
+    subject_a, subject_b = _subject(a), _subject(b)
+    if not subject_a or not subject_b:
+        return None
+    return len(subject_a & subject_b) / len(subject_a | subject_b)
+
+
+def alike(cosine: float, overlap: float | None) -> bool:
+    """Close enough in meaning and words to be about the same thing (the test that needs no annotations)."""
+    return overlap is not None and cosine >= MIN_SAME_FACT_COSINE and (cosine >= 0.8 or overlap >= 0.4)
+
+
+def may_report(a: str, b: str, cosine: float) -> bool:
+    """Whether sentence b may report a's fact, from their words alone: compare() decides."""
+    return alike(cosine, _overlap(a, b))
+
+
 def compare(a: Sentence, b: Sentence, cosine: float) -> Verdict | None:
     """Whether sentence b (another article's) reports a's fact: "same" when it names the same things with
     the same figures, "differs" when it is about the same thing with different figures of the same kind, None
     when it is about something else."""
-    subject_a, subject_b = _subject(a.text), _subject(b.text)
-    if not subject_a or not subject_b:
-        return None
-    overlap = len(subject_a & subject_b) / len(subject_a | subject_b)
-    if cosine < MIN_SAME_FACT_COSINE or (cosine < 0.8 and overlap < 0.4):
+    overlap = _overlap(a.text, b.text)
+    if overlap is None or not alike(cosine, overlap):
         return None
     mentions_a, mentions_b = a.mentions, b.mentions
     names_a, names_b = _names(mentions_a), _names(mentions_b)

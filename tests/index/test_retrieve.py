@@ -44,3 +44,19 @@ def test_keyword_index_is_cached_by_generation(fake_bundled: Assistant) -> None:
     generation = fake_bundled.store.generation()
     assert (cache / generation / "chunks.json").exists()
     assert fake_bundled.retriever.keyword.generation == generation
+
+
+def test_articles_with_a_term_are_those_whose_chunks_hold_it() -> None:
+    from index.keyword import KeywordIndex
+    from index.tokenize import terms
+
+    rows = [
+        ("a#c0", "Copper prices fell in Santiago on Monday.", "a", "", 0),
+        ("a#c1", "Miners in Chile went on strike.", "a", "", 0),
+        ("b#c0", "The strike at the Chilean mine ended.", "b", "", 0),
+        ("c#c0", "Coffee growers met in Bogota.", "c", "", 0),
+    ]
+    index = KeywordIndex.build(rows, generation="g1")
+    for word, expected in [("strike", {"a", "b"}), ("Santiago", {"a"}), ("Bogota", {"c"}), ("tin", set())]:
+        [term] = terms(word) or [word]
+        assert index.articles_with(term) == expected, word

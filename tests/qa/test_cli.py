@@ -273,7 +273,8 @@ def test_watch_add_list_show_remove(
     assert watch["answer"]["abstained"] is True
     assert main(["ingest", str(articles_dir), "--index-dir", str(index)]) == 0
     assert "1 watched question(s) have a new answer" in capsys.readouterr().out
-    assert main(["watch", "list", "--index-dir", str(index)]) == 0
+    # The index may be named before the action too ("qa watch --index-dir D list").
+    assert main(["watch", "--index-dir", str(index), "list"]) == 0
     assert f"{watch['id']}  [1 new] {question}" in capsys.readouterr().out
     assert main(["watch", "show", watch["id"], "--index-dir", str(index)]) == 0
     assert ": now answered" in capsys.readouterr().out
