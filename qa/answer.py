@@ -593,7 +593,16 @@ def candidates(
         # "What did the union official say?": when some quotes are by a speaker the question describes, the
         # others are not what was asked.
         asked = set(question.content) | set(question.qualifier_stems)
-        by_them = [c for c in found if c.said is not None and asked & c.said.terms]
+
+        def by_speaker_asked(c: Candidate) -> bool:
+            if c.said is not None:
+                return bool(asked & c.said.terms)
+            # A sentence the quote finder did not attribute ("Acme, Inc and Co vice president Jane Roe said …")
+            # still counts when it says something and names one of the question's names in full.
+            have = _terms(c.quote)
+            return bool(_SPEECH.search(c.quote)) and any(n.stems and set(n.stems) <= have for n in question.names)
+
+        by_them = [c for c in found if by_speaker_asked(c)]
         if by_them:
             found = by_them
     if similarity is not None:
