@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, cast
 
 from index.records import Article, Quote
+from index.tokenize import LEADING_TITLE
 
 EntityType = Literal["person", "organisation", "place"]
 ENTITY_TYPES: tuple[EntityType, ...] = ("person", "organisation", "place")
@@ -21,7 +22,6 @@ _LABELS: dict[str, EntityType] = {
     "LOC": "place",
     "FAC": "place",
 }
-_TITLE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|professor|sir|dame|lord|lady|cllr|councillor|rev)\.?\s+", re.I)
 _LEADING_THE = re.compile(r"^the\s+", re.I)
 
 
@@ -31,12 +31,12 @@ def entity_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"['’]s\b", "", text)
-    text = _LEADING_THE.sub("", _TITLE.sub("", text.strip()))
+    text = _LEADING_THE.sub("", LEADING_TITLE.sub("", text.strip()))
     return " ".join(re.sub(r"[^\w\s&-]", " ", text.lower()).split())
 
 
 def _display(name: str) -> str:
-    return " ".join(re.sub(r"['’]s$", "", _LEADING_THE.sub("", _TITLE.sub("", name.strip()))).split())
+    return " ".join(re.sub(r"['’]s$", "", _LEADING_THE.sub("", LEADING_TITLE.sub("", name.strip()))).split())
 
 
 @dataclass(frozen=True)

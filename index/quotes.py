@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from index.chunk import sentence_offsets
 from index.records import Article, Mention, Quote
-from index.tokenize import opens_sentence
+from index.tokenize import LEADING_TITLE, opens_sentence
 
 # Quotes are stored at ingest: a change to these rules bumps index.annotate.RULES_VERSION (indexes are rebuilt).
 SIDES = ("staff", "organisation", "regulator", "politician", "union", "expert", "other")
@@ -65,8 +65,6 @@ _DOCUMENT = re.compile(
 _QUOTE_OPEN = "\"“«'‘"
 _PRONOUN = re.compile(r"\b(he|she|they|it|we|i)\s+(?:(?:has|had|have|also|later|then|previously|further|now)\s+)*$",
                       re.I)  # fmt: skip
-_TITLES = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|professor|sir|dame|lord|lady|cllr|councillor|rev|capt)\.?\s+",
-                     re.I)  # fmt: skip
 _AUX = (
     r"(?:has|have|had|also|later|previously|further|now|then|earlier|already|recently|today|yesterday|again|"
     r"last (?:week|month|year)|this (?:week|month)|on \w+day)"
@@ -420,7 +418,7 @@ def _relabelled(article: Article) -> Article:
             text = article.paragraphs[note.paragraph - 1][note.start : note.end]
             for m in note.mentions:
                 if m.label in ("PERSON", "ORG", "GPE", "NORP") and (
-                    _TITLES.match(m.text) or _TITLED.search(text[max(0, m.start - 12) : m.start])
+                    LEADING_TITLE.match(m.text) or _TITLED.search(text[max(0, m.start - 12) : m.start])
                 ):
                     titled.add(re.sub(r"['’]s$", "", m.text.split()[-1]).lower())
                 elif m.label == "PERSON" and len(m.text.split()) > 1 and m.text[:1].isupper():
@@ -507,7 +505,7 @@ def _relabel(m: Mention, text: str, titled: set[str], surnames: set[str], bodies
             return dataclasses.replace(m, start=m.start + lead.end(), text=m.text[lead.end() :])
         # "Assistant Chief Constable Jane Roe": the rank the model took into the name is no part of it
         rank = _RANK_IN_NAME.match(m.text)
-        if rank and not _TITLES.match(m.text):
+        if rank and not LEADING_TITLE.match(m.text):
             return dataclasses.replace(m, start=m.start + rank.end(), text=m.text[rank.end() :])
         return m
     if m.label == "ORG":
@@ -515,7 +513,7 @@ def _relabel(m: Mention, text: str, titled: set[str], surnames: set[str], bodies
         if kind and m.text[:1].isupper() and len(m.text.split()) > 1:
             m = dataclasses.replace(m, start=m.start + kind.end(), text=m.text[kind.end() :])
     if m.label in ("ORG", "GPE", "NORP") and _NAME.fullmatch(m.text) and not _ORG_WORDS.search(m.text):
-        if _TITLES.match(m.text) or m.text.split()[-1].lower() in titled or m.text.lower() in surnames:
+        if LEADING_TITLE.match(m.text) or m.text.split()[-1].lower() in titled or m.text.lower() in surnames:
             return dataclasses.replace(m, label="PERSON")
         if " " in m.text and _ROLE_COMMA.search(text[max(0, m.start - 40) : m.start]):
             return dataclasses.replace(m, label="PERSON")
@@ -720,7 +718,7 @@ def _name_of_kind(noun: str, article: Article) -> str | None:
 
 
 def _clean_name(text: str) -> str:
-    text = _TITLES.sub("", text.strip())
+    text = LEADING_TITLE.sub("", text.strip())
     return re.sub(r"['’]s$", "", text).strip(" ,")
 
 

@@ -29,6 +29,10 @@ mentioned mentions describe described article articles story stories
 
 _stemmer = Stemmer.Stemmer("english")
 # A capitalised word, or several in a row: the one pattern names are first guessed by, everywhere.
+# A courtesy title or rank before a name ("Ms Roe", "Cllr Roe"): not part of the name.
+LEADING_TITLE = re.compile(
+    r"^(?:mr|mrs|ms|miss|dr|prof|professor|sir|dame|lord|lady|cllr|councillor|rev|capt)\.?\s+", re.I
+)
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
 
 

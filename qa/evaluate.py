@@ -494,12 +494,28 @@ class GoldQuote(BaseModel):
     article_id: str
     corpus: str = "bundled"
     paragraph: int
-    quote: str
+    # The quoted sentence, or for a story of a corpus whose text may not be copied here (Reuters-21578) its
+    # character span in the paragraph, read from the index when scored.
+    quote: str | None = None
+    span: tuple[int, int] | None = None
     kind: str = "reported"
     speaker: str
     role: str | None = None
     organisation: str | None = None
     side: str = "other"
+
+    @model_validator(mode="after")
+    def _located(self) -> GoldQuote:
+        if not self.quote and self.span is None:
+            raise ValueError("a labelled quote needs 'quote' (its text) or 'span' ([start, end] in its paragraph)")
+        return self
+
+    def text_in(self, paragraph: str) -> str:
+        """The labelled sentence, given the text of its paragraph."""
+        if self.quote:
+            return self.quote
+        assert self.span is not None
+        return paragraph[self.span[0] : self.span[1]]
 
 
 def is_quote_set(path: str | Path) -> bool:
@@ -557,8 +573,9 @@ def score_quotes(gold: list[GoldQuote], articles: dict[str, Article]) -> dict[st
         for g in gold:
             if g.article_id != article_id or g.paragraph != q.paragraph:
                 continue
-            start = text.find(g.quote)
-            if start >= 0 and start < q.end and q.start < start + len(g.quote):
+            wanted = g.text_in(text)
+            start = text.find(wanted) if wanted else -1
+            if start >= 0 and start < q.end and q.start < start + len(wanted):
                 matched[i] = (g, q)
                 break
     missing = sorted(labelled - set(articles))

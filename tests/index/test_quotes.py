@@ -283,3 +283,24 @@ def test_a_role_before_the_name_and_a_description_named_in_the_next_paragraph() 
     assert first.organisation == "Brightwell" and first.side == "organisation"
     director = _in(found, 4)[0]
     assert director.speaker == "Alan Pryce" and director.role == "director", director
+
+
+def test_a_labelled_quote_is_located_by_its_text_or_by_its_span(tmp_path: Path) -> None:
+    """Reuters rows of eval/quotes.jsonl carry a span, not the story's text (its licence keeps it out of here)."""
+    import pytest
+
+    from qa.errors import BadQuestionSetError
+
+    paragraph = 'Sales rose, the company said. "We are pleased," said Jane Roe.'
+    path = tmp_path / "quotes.jsonl"
+    path.write_text(
+        '{"article_id": "a", "paragraph": 1, "quote": "Sales rose, the company said.", "speaker": "the company"}\n'
+        '{"article_id": "a", "paragraph": 1, "span": [30, 62], "speaker": "Jane Roe"}\n'
+    )
+    by_text, by_span = load_quotes(path)
+    assert by_text.text_in(paragraph) == "Sales rose, the company said."
+    assert by_span.text_in(paragraph) == '"We are pleased," said Jane Roe.'
+    path.write_text('{"article_id": "a", "paragraph": 1, "speaker": "Jane Roe"}\n')
+    with pytest.raises(BadQuestionSetError, match="span"):
+        load_quotes(path)
+    assert all(g.quote is None for g in load_quotes(ROOT / "eval" / "quotes.jsonl") if g.corpus == "reuters")
