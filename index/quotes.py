@@ -173,7 +173,7 @@ _SIDE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _EXECUTIVE = re.compile(
     r"\b(?:chief executive|chief operating officer|chairman|chairwoman|chair|president|founder|co-founder|owner|"
-    r"head ?teacher|head of school|managing director|spokes(?:man|woman|person)|vice[- ]chancellor)\b",
+    r"head ?teacher|head of school|managing \w+|spokes(?:man|woman|person)|vice[- ]chancellor)\b",
     re.I,
 )
 # Trade bodies and markets speak for neither side: "the president of the Growers Association", "traders".
@@ -218,8 +218,22 @@ def side_of(speaker: str, role: str | None, organisation: str | None) -> str:
         if pattern.search(text):
             if side in ("expert", "staff") and role and _EXECUTIVE.search(role):
                 return "organisation"  # "chief executive of the Research Foundation" speaks for it
+            if side == "organisation" and role and not pattern.search(role) and not _OUTSIDERS.search(role):
+                return "staff"  # "a driver for the haulage firm": works for the body, does not speak for it
             return side
-    return "organisation" if role and _EXECUTIVE.search(role) else "other"
+    if role and _EXECUTIVE.search(role):
+        return "organisation"
+    # Someone with a job at a body the article names, who is none of the above, works there: "Jane Roe, a
+    # driver who works for Acme Haulage", "Acme's machine operators".
+    return "staff" if role and organisation and not _OUTSIDERS.search(role) else "other"
+
+
+# Those a body serves rather than employs.
+_OUTSIDERS = re.compile(
+    r"\b(?:customers?|passengers?|visitors?|fans?|supporters?|shareholders?|patients?|residents?|clients?|users?|"
+    r"members? of the public|tenants?|parents?|pupils?|students?)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -751,6 +765,61 @@ def _lead_title(head: str) -> str | None:
     return None
 
 
+# Words that open a sentence or stand before a name without saying what the person is: a descriptor before a
+# name is only taken when none of its words is one of these (closed-class English, not a list of jobs).
+_NOT_DESCRIPTORS = frozenset(
+    "a an the this that these those his her their its our my your some many several other another both all each "
+    "every no any and or but nor so yet if as when while after before since until because although though than "
+    "then now today yesterday tomorrow tonight meanwhile however also still later earlier instead once again "
+    "indeed even just only already last next first finally here there where who whom whose which what why how "
+    "said says told tells added asked according says in on at by for from with of to into about over under "
+    "between against during without within among via per like unlike about he she they we i you it one two "
+    "three four five six seven eight nine ten mr mrs ms miss dr sir dame lord lady week month year day morning "
+    "afternoon evening night time weekend".split()
+)
+_WORD = r"[A-Za-z][a-z'’-]+"
+# "Pharmacist Jane Roe said", "Senior keeper Jane Roe", "..., critic Jane Roe claimed": an occupation right
+# before the name, after the sentence's start, a comma or a speech verb; lower case but for a sentence's first.
+_DESCRIPTOR_BEFORE = re.compile(
+    rf"(?:^|[,;:(]\s*|\b(?:said|says|told|added|and|by|with|from|as)\s+)"
+    rf"((?:{_WORD})(?:\s+[a-z][a-z'’-]+){{0,2}})\s+$"
+)
+# "The trawler's skipper, Jane Roe, 46, told ..." / "The inquiry reporter, Jane Roe, who ...": a description
+# opening the sentence, then the name between commas.
+_DESCRIPTOR_APPOSED = re.compile(
+    r"^\s*(?:(?:The|A|An|Its|Their|His|Her|One)\s+(?:[a-z][\w-]*['’]s\s+)?|(?:[A-Z][\w-]*\s+){0,3}[A-Z][\w-]*['’]s\s+)"
+    r"((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)\s*,\s*(?:(?:the|a|an)\s+[^,]{2,60},\s*)?$"
+)
+# "Jane Roe, who chairs the campaign group Acme," / "who works for Acme": the role the verb gives.
+_ROLE_VERBS = {"chairs": "chair", "chaired": "chair", "heads": "head", "leads": "leader", "founded": "founder",
+               "co-founded": "co-founder", "owns": "owner", "manages": "manager", "coaches": "coach",
+               "captains": "captain", "edits": "editor", "directs": "director", "runs": None, "works": None,
+               "worked": None}  # fmt: skip
+_WHO_VERB = re.compile(
+    rf",\s+who\s+(?:has\s+|had\s+|now\s+|also\s+)*({'|'.join(_ROLE_VERBS)})\s+(?:(?:for|at|with|in)\s+)?"
+    r"(?:the\s+)?((?:[a-z][\w'’-]*\s+){0,3})([A-Z][\w&'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w&'’.-]*)*)"
+)
+
+
+def _descriptor(words: str) -> str | None:
+    """Words that describe a person ("senior keeper", "pharmacist"), or None when one of them cannot."""
+    parts = words.lower().split()
+    if not parts or any(w in _NOT_DESCRIPTORS or w.endswith("ly") for w in parts):
+        return None
+    head = parts[-1]
+    if len(head) < 3 or head.endswith(("ing", "ed")) or not head.isalpha():
+        return None
+    return " ".join(parts)
+
+
+def _who_does(tail: str) -> tuple[str | None, str | None] | None:
+    """(role, organisation) from "Jane Roe, who chairs the campaign group Acme," right after the name."""
+    found = _WHO_VERB.match(tail)
+    if found is None:
+        return None
+    return _ROLE_VERBS[found.group(1)], found.group(3).strip()
+
+
 def _described(
     sentence: str,
     person: Mention,
@@ -873,7 +942,30 @@ def _described(
                   and re.fullmatch(r"['’]s\s*", head[m.end :])), None)  # fmt: skip
     if owner is not None:
         return None, _org_text(owner)  # "Acme's Jane Roe"
-    return None, None
+    return _general_description(sentence, person, before, tail)
+
+
+def _general_description(
+    sentence: str, person: Mention, before: tuple[Mention, ...], tail: str
+) -> tuple[str | None, str | None]:
+    """What the rules above leave: any description in the places news puts one, whatever the job. "Pharmacist
+    Jane Roe", "The trawler's skipper, Jane Roe,", "Jane Roe, who chairs the group Acme,"."""
+    head = sentence[: person.start]
+    titled = LEADING_TITLE.match(person.text)
+    if titled and _ROLE.fullmatch(titled.group(0).strip(" .")):
+        return titled.group(0).strip(" .").lower(), None  # "Councillor Jane Roe": the title is the office
+    who = _who_does(tail)
+    role: str | None = None
+    found = _DESCRIPTOR_BEFORE.search(head)
+    if found and not any(m.end > found.start(1) and m.text[:1].isupper() for m in before):
+        role = _descriptor(found.group(1))
+    apposed = _DESCRIPTOR_APPOSED.search(head) if role is None else None
+    # (the small model takes some lower-case words for names: "the lorry's driver")
+    if apposed and not any(m.end > apposed.start(1) and m.text[:1].isupper() for m in before):
+        role = _descriptor(apposed.group(1))
+    if who is not None:
+        return who[0] or role, who[1]
+    return role, None
 
 
 _COURTESY = re.compile(r"\s*(?:professor|prof|doctor|dr|sir|dame|lord|lady)\.?\s*", re.I)

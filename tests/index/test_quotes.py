@@ -251,10 +251,30 @@ def test_speaker_precision_and_recall_on_blind_stories(make_fake: Callable[..., 
     articles = _ingested(make_fake, tmp_path, ROOT / "tests" / "data" / "quotes-blind")
     assert {g.article_id for g in gold} == set(articles)
     scores = score_quotes(gold, articles)
-    # Measured 2026-11-27: speaker 0.90 / 0.88, role 0.83 / 0.47, organisation 0.76 / 0.49, side 0.55 / 0.53.
+    # First sight (2026-11-27): speaker 0.90 / 0.88, role 0.83 / 0.47, organisation 0.76 / 0.49, side 0.55 / 0.53.
+    # Its misses then led to the general descriptor rules (any occupation before a name, in an opening
+    # appositive, "who chairs ..."), so it is no longer blind: now role 0.85 / 0.75, side 0.58 / 0.56.
     assert scores["speaker_precision"] >= 0.85, scores
     assert scores["speaker_recall"] >= 0.83, scores
-    assert scores["side_recall"] >= 0.45, scores
+    assert scores["role_recall"] >= 0.70, scores
+    assert scores["side_recall"] >= 0.50, scores
+
+
+def test_speaker_precision_and_recall_on_unseen_stories(make_fake: Callable[..., Assistant], tmp_path: Path) -> None:
+    """Ten stories (a manager sacked, supermarket results, a by-election, a film festival, A&E waits, a fraud
+    trial, a product recall, a wildfire, orchestra cuts, a bus strike) written and labelled by someone who never
+    saw the rules, measured once and never looked into: the honest figure now that the blind set above has been
+    used. The floors are what was measured, less a margin."""
+    gold = load_quotes(ROOT / "tests" / "data" / "quotes-unseen-labels.jsonl")
+    articles = _ingested(make_fake, tmp_path, ROOT / "tests" / "data" / "quotes-unseen")
+    assert {g.article_id for g in gold} == set(articles)
+    scores = score_quotes(gold, articles)
+    # Measured 2026-11-27: speaker 0.91 / 0.91, role 0.95 / 0.80, organisation 0.86 / 0.55, side 0.68 / 0.69
+    # (the rules before the descriptor rules: role recall 0.71, side 0.68).
+    assert scores["speaker_precision"] >= 0.86, scores
+    assert scores["speaker_recall"] >= 0.86, scores
+    assert scores["role_recall"] >= 0.75, scores
+    assert scores["side_recall"] >= 0.63, scores
 
 
 def test_a_participle_a_place_in_an_appositive_and_a_person_introduced_before_speaking() -> None:
@@ -304,3 +324,30 @@ def test_a_labelled_quote_is_located_by_its_text_or_by_its_span(tmp_path: Path) 
     with pytest.raises(BadQuestionSetError, match="span"):
         load_quotes(path)
     assert all(g.quote is None for g in load_quotes(ROOT / "eval" / "quotes.jsonl") if g.corpus == "reuters")
+
+
+def test_any_occupation_in_the_places_news_puts_one() -> None:
+    """Jobs no role list names: before the name, in an appositive that opens the sentence, as the verb of a
+    'who' clause; a title the name carries; and words that only open a sentence are no role."""
+    found = _quotes(
+        "Glassblower Ottilie Brandvold said the furnace had been lit for the last time.",
+        "The ferry's purser, Anselm Quigley, 51, who works for Tidewater Crossings, said passengers were calm.",
+        "Councillor Fenella Moyo said the decision would be reviewed.",
+        "Petra Lindqvist, who chairs the residents' group Save Alder Green, said the plan was rushed.",
+        "The next morning, Rupert Okafor said he had seen nothing.",
+        "Yesterday Imelda Strachan said the road would reopen.",
+    )
+    by = {q.paragraph: q for q in found}
+    assert (by[1].speaker, by[1].role) == ("Ottilie Brandvold", "glassblower")
+    assert (by[2].speaker, by[2].role, by[2].organisation) == ("Anselm Quigley", "purser", "Tidewater Crossings")
+    assert by[2].side == "staff"  # works for the company, does not speak for it
+    assert (by[3].role, by[3].side) == ("councillor", "politician")
+    assert (by[4].role, by[4].organisation) == ("chair", "Save Alder Green")
+    assert by[5].speaker == "Rupert Okafor" and by[5].role is None
+    assert by[6].speaker == "Imelda Strachan" and by[6].role is None
+
+
+def test_who_a_body_serves_is_not_its_staff_and_a_managing_partner_speaks_for_it() -> None:
+    assert side_of("Jo Ames", "driver", "Acme Haulage") == "staff"
+    assert side_of("Jo Ames", "regular customer", "Acme Haulage") == "other"
+    assert side_of("Jo Ames", "managing partner", "Acme Capital") == "organisation"
