@@ -114,15 +114,19 @@ def with_rules(text: str, found: Sequence[Mention]) -> tuple[Mention, ...]:
 
 
 def _trimmed(text: str, mention: Mention) -> Mention | None:
-    """A name without the figures the model sometimes takes along ("Serena Williams 6-2") or a leading "the"."""
+    """A name without the figures the model sometimes takes along ("Serena Williams 6-2"), or brackets and quote
+    marks around it."""
     words = list(re.finditer(r"\S+", mention.text))
     while words and re.search(r"\d", words[-1].group(0)):
         words.pop()
     if not words:
         return None
     start, end = mention.start + words[0].start(), mention.start + words[-1].end()
-    while end > start and text[end - 1] in ",;:'’\"":
+    # Brackets are no part of a name: wires write a company as "<Acme Corp>", and the model takes one along.
+    while end > start and text[end - 1] in ",;:'’\"<>":
         end -= 1
+    while start < end and text[start] in "<>\"'‘“":
+        start += 1
     return Mention(mention.label, start, end, text[start:end]) if end > start else None
 
 

@@ -19,7 +19,7 @@ from index.fuse import reciprocal_rank_fusion
 from index.keyword import KeywordIndex
 from index.records import Article, Chunk, Filters, Hit, Mode, article_of_chunk
 from index.store import ChromaStore, SentenceRow
-from index.tokenize import name_words, terms
+from index.tokenize import TOKENIZER_VERSION, name_words, terms
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def build_keyword_index(store: ChromaStore, generation: str) -> KeywordIndex:
 def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordIndex:
     """The keyword index for the store's current generation: from the cache when saved, else built and saved."""
     generation = store.generation()
-    target = cache_dir / generation if cache_dir is not None else None
+    # Keyed by the tokenizer too: an index saved by older tokenizing rules is not read with newer ones.
+    folder = f"{generation}-t{TOKENIZER_VERSION}"
+    target = cache_dir / folder if cache_dir is not None else None
     if target is not None and (target / "chunks.json").exists():
         try:
             index = KeywordIndex.load(target)
@@ -57,7 +59,7 @@ def load_keyword_index(store: ChromaStore, cache_dir: Path | None) -> KeywordInd
         try:
             index.save(target)
             for old in cache_dir.iterdir():
-                if old.name != generation and not old.name.endswith(".tmp"):
+                if old.name != folder and not old.name.endswith(".tmp"):
                     shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             log.warning("cannot save the keyword index to %s (%s); it will be rebuilt next time", target, exc)

@@ -61,9 +61,40 @@ def words(text: str) -> list[str]:
     return out
 
 
+# The stemmer leaves irregular verbs alone, so "fell" never met "fall" nor "paid" "pay": news reports in the past
+# tense what questions ask in the present. English's common irregular forms, to their base (closed-class English).
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "arise": "arose arisen", "become": "became", "begin": "began begun", "bid": "bade bidden",
+        "bind": "bound", "break": "broke broken", "bring": "brought", "build": "built", "buy": "bought",
+        "catch": "caught", "choose": "chose chosen", "come": "came", "deal": "dealt", "draw": "drew drawn",
+        "drive": "drove driven", "eat": "ate eaten", "fall": "fell fallen", "feed": "fed", "feel": "felt",
+        "fight": "fought", "find": "found", "flee": "fled", "fly": "flew flown", "forbid": "forbade forbidden",
+        "forecast": "forecasted", "foresee": "foresaw foreseen", "forgive": "forgave forgiven",
+        "freeze": "froze frozen", "give": "gave given", "go": "went gone", "grow": "grew grown",
+        "hang": "hung", "hold": "held", "keep": "kept", "know": "knew known", "lead": "led", "leave": "left",
+        "lend": "lent", "lose": "lost", "make": "made", "mean": "meant", "meet": "met",
+        "overcome": "overcame", "overtake": "overtook overtaken", "pay": "paid", "rebuild": "rebuilt",
+        "ride": "rode ridden", "ring": "rang rung", "rise": "rose risen", "run": "ran", "see": "saw seen",
+        "seek": "sought", "sell": "sold", "send": "sent", "shake": "shook shaken", "shoot": "shot",
+        "shrink": "shrank shrunk", "sing": "sang sung", "sink": "sank sunk", "sit": "sat", "sleep": "slept",
+        "speak": "spoke spoken", "spend": "spent", "stand": "stood", "steal": "stole stolen", "stick": "stuck",
+        "strike": "struck stricken", "swear": "swore sworn", "swim": "swam swum", "take": "took taken",
+        "teach": "taught", "tear": "tore torn", "think": "thought", "throw": "threw thrown",
+        "undergo": "underwent undergone", "understand": "understood", "undertake": "undertook undertaken",
+        "uphold": "upheld", "wake": "woke woken", "wear": "wore worn", "win": "won", "withdraw": "withdrew withdrawn",
+        "withhold": "withheld", "write": "wrote written",
+    }.items()
+    for form in forms.split()
+}
+# Part of what a keyword index was built with: a change here rebuilds saved keyword indexes.
+TOKENIZER_VERSION = 2
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
+    return str(_stemmer.stemWord(_IRREGULAR.get(word, word)))
 
 
 def terms(text: str, keep_stopwords: bool = False) -> list[str]:

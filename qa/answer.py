@@ -14,7 +14,7 @@ from typing import Protocol
 from index import values
 from index.chunk import chunk_sentences
 from index.records import Article, Hit, Mention, Note, Quote
-from index.tokenize import stem, terms, words
+from index.tokenize import STOPWORDS, stem, terms, words
 from prompts import NO_ANSWER
 from qa.confidence import Calibration
 from qa.question import NAME_LABELS, Name, Question, name_key, name_text
@@ -132,10 +132,28 @@ def _content_terms(text: str) -> tuple[str, ...]:
 # -- qualifiers --------------------------------------------------------------------------------------------------
 
 
+# A period named relative to when the story was written: "this year", "last month".
+_RELATIVE_PERIOD = re.compile(r"\b(this|last|next|current|previous|coming)\s+(year|month)\b", re.I)
+_SHIFT = {"this": 0, "current": 0, "last": -1, "previous": -1, "next": 1, "coming": 1}
+
+
+def _relative_period(text: str, dated: date) -> values.Period | None:
+    found = _RELATIVE_PERIOD.search(text)
+    if found is None:
+        return None
+    shift = _SHIFT[found.group(1).lower()]
+    if found.group(2).lower() == "year":
+        return values.Period("year", dated.year + shift, 0, 0)
+    month = dated.year * 12 + dated.month - 1 + shift
+    return values.Period("month", month // 12, month % 12 + 1, 0)
+
+
 def _periods_of(mentions: Sequence[Mention], dated: date | None) -> list[values.Period]:
     found: list[values.Period] = []
     for m in mentions:
         if m.label in ("DATE", "TIME"):
+            if m.value is None and dated is not None and (relative := _relative_period(m.text, dated)):
+                found.append(relative)
             found.extend(p.dated(dated) for p in values.decode_periods(m.value))
     return found
 
@@ -304,7 +322,13 @@ def _part_of(text: str, name: Name) -> bool:
 _REASON = re.compile(
     r"\b(?:because|due to|owing to|as a result|result(?:ed|ing)? (?:of|from)|caused by|thanks to|since|after|"
     r"following|amid|citing|cited|reflect(?:s|ed|ing)?|attribut\w+ to|blam\w+|so that|in order to|reason|"
-    r"led to|stemm\w+ from|hurt by|helped by|offset by|on (?:the )?(?:back|grounds) of|over)\b",
+    r"led to|stemm\w+ from|hurt by|helped by|offset by|on (?:the )?(?:back|grounds) of|over|"
+    # a purpose: "in a bid to", "to reduce output", "aimed at"
+    r"in (?:a|an) (?:bid|effort|attempt|move|drive) to|aim(?:s|ed|ing)? (?:at|to)|designed to|intended to|"
+    r"so as to|with the (?:aim|intention|goal) of|with a view to|"
+    r"to (?:reduce|cut|boost|raise|increase|improve|ensure|allow|enable|help|avoid|prevent|protect|offset|"
+    r"finance|fund|comply|save|strengthen|stabili[sz]e|support|limit|curb|ease|lower|streamline|restore|"
+    r"recover|repay|counter|compensate|meet|make up))\b",
     re.I,
 )
 
@@ -341,7 +365,7 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
         if question.expected == "place":
             m = _with_locality(sentence, m)
         if m.label in NAME_LABELS:
-            if any(_same_entity(m.text, name) for name in question.names) or re.search(r"[<>]", m.text):
+            if any(_same_entity(m.text, name) for name in question.names) or _ticker(sentence, m):
                 continue  # the question's own entity, or a ticker symbol
         elif m.value and m.value in question.own_values:
             continue
@@ -357,13 +381,32 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
                 continue  # a duration does not say when
         if question.measure and question.expected != "change" and _role(sentence, m) == "change":
             continue  # "net income will be reduced by 18 mln": the change, not the level asked for
-        out.append(m)
+        out.append(_with_unit(sentence, m))
     if question.expected == "change":
         kinds = ("PERCENT", "MONEY", "QUANTITY", "CARDINAL")
         out.sort(key=lambda m: (_role(sentence, m) != "change", kinds.index(m.label)))
     elif question.expected == "who":
         out.sort(key=lambda m: m.label != "PERSON")
     return out
+
+
+_UNIT_AFTER = re.compile(r"\s+([a-z][a-z-]*s)\b")
+
+
+def _with_unit(sentence: str, mention: Mention) -> Mention:
+    """A count with what it counts: "13,000 tonnes", "21,600 workers", not "13,000" alone."""
+    if mention.label != "CARDINAL":
+        return mention
+    unit = _UNIT_AFTER.match(sentence, mention.end)
+    if unit is None or unit.group(1) in STOPWORDS:
+        return mention
+    return replace(mention, end=unit.end(), text=sentence[mention.start : unit.end()])
+
+
+def _ticker(sentence: str, mention: Mention) -> bool:
+    """A stock symbol in brackets ("Acme Corp <ACM>"), not a name."""
+    before = sentence[max(mention.start - 1, 0) : mention.start]
+    return bool(re.fullmatch(r"[A-Z.]{1,6}", mention.text)) and before == "<"
 
 
 _LOCALITY = re.compile(r"((?:[A-Z][\w.'’-]*\s)*[A-Z][\w.'’-]*),\s$")
@@ -556,6 +599,8 @@ def candidates(
                 continue  # a "why" needs a cause or a purpose
             if question.speech and said is None and not _SPEECH.search(quote):
                 continue  # "what did X say" needs something said
+            if question.topic and not _about(question.topic, _terms(quote) | view.paragraph_terms[number]):
+                continue  # "what did X say about Y": what X said about something else is no answer
             if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
             answer, near, clause = _best_answer(question, quote, list(answers))
@@ -619,6 +664,11 @@ def candidates(
         candidate.probability = calibration.probability(candidate.features)
     found.sort(key=lambda c: -c.probability)
     return found
+
+
+def _about(topic: tuple[str, ...], have: frozenset[str]) -> bool:
+    """A passage is about a topic when it has at least a third of the topic's words."""
+    return 3 * sum(t in have for t in set(topic)) >= len(set(topic))
 
 
 def _redundant(a: Candidate, b: Candidate) -> bool:

@@ -155,6 +155,7 @@ class Question:
     said_by: bool = False  # "who said ...": the answer is the speaker of a quote
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
     content: tuple[str, ...] = ()  # stems of the content words that are neither names nor qualifiers
+    topic: tuple[str, ...] = ()  # "what did X say about Y": the stems of Y, which the answer must be about
 
     @property
     def typed(self) -> bool:
@@ -204,6 +205,9 @@ def analyse(parse: Parse) -> Question:
     content = tuple(
         t for t in terms(parse.text) if t not in name_stems and not t.isdigit() and t not in _WH_STEMS
     )
+    speech = expected == "description" and bool(_SPEECH_QUESTION.search(parse.text))
+    about = _ABOUT.search(parse.text) if speech else None
+    topic = tuple(t for t in terms(about.group(1)) if not t.isdigit()) if about else ()
     return Question(
         text=parse.text,
         expected=expected,
@@ -213,10 +217,11 @@ def analyse(parse: Parse) -> Question:
         relative=values.relative_phrases(parse.text),
         ordinals=tuple(dict.fromkeys(ordinals)),
         reason=any(t.text.lower() == "why" for t in tokens),
-        speech=expected == "description" and bool(_SPEECH_QUESTION.search(parse.text)),
+        speech=speech,
         said_by=expected in ("who", "person") and bool(_SAID_BY_QUESTION.search(parse.text)),
         mentions=mentions,
         content=content,
+        topic=topic,
     )
 
 
@@ -231,6 +236,7 @@ _SPEECH_QUESTION = re.compile(
     r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b",
     re.I,
 )
+_ABOUT = re.compile(r"\b(?:about|regarding|concerning)\s+(.+)$", re.I)
 _WH_STEMS = {stem(w) for w in ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")}
 
 

@@ -61,8 +61,8 @@ def test_answers_stream_in_and_end_with_numbered_sources(client: WebChat) -> Non
     shown = re.sub(r"<[^>]+>", "", answer)  # the final message marks up the short answer in its quote
     assert partial and shown.startswith(partial.rstrip("…").strip()[:10])
     assert [m["role"] for m in chat] == ["user", "assistant"]
-    assert answer.startswith('<strong class="qa-short">40</strong> [1] — “')
-    assert '<mark class="qa-answer">40</mark> cases' in answer and "Sources" in answer
+    assert answer.startswith('<strong class="qa-short">40 cases</strong> [1] — “')
+    assert '<mark class="qa-answer">40 cases</mark>' in answer and "Sources" in answer
     assert "[1] A WHISTLEBLOWER" in html.unescape(answer) and "paragraph 9" in answer
     assert sources["choices"][0][1] == "0:1" and sources["choices"][0][0].startswith("[1] ")
     assert question_box == ""
@@ -76,7 +76,7 @@ def test_selecting_a_source_opens_the_article_at_the_cited_paragraph(client: Web
     cited = viewer.split('class="qa-paragraph qa-cited"')
     assert len(cited) == 2, "exactly one paragraph is highlighted"
     assert cited[1].startswith(' id="qa-p-9" data-n="9"><span class="qa-pn">9</span>')
-    assert '<mark>One social worker had to deal with <mark class="qa-answer">40</mark> cases' in cited[1]
+    assert '<mark>One social worker had to deal with <mark class="qa-answer">40 cases</mark>' in cited[1]
     assert viewer.count('class="qa-pn"') > 20  # every paragraph shows its number
 
 

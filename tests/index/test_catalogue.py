@@ -59,3 +59,12 @@ def test_highlights_find_the_query_words_by_stem() -> None:
     text = "Cases rose: the union's case-load and 40 cases, said the Union."
     spans = [text[a:b] for a, b in highlights(text, "How many cases did the union have?")]
     assert spans == ["Cases", "union", "case", "cases", "Union"]
+
+
+def test_past_tenses_of_irregular_verbs_meet_their_present() -> None:
+    """News reports in the past what questions ask in the present: "fell" must match "fall"."""
+    from index.tokenize import terms
+
+    assert terms("Profits fell, the firm paid 3 dlrs and sold its unit as sales rose") == terms(
+        "profits fall, the firm pays 3 dlrs and sells its unit as sales rise"
+    )

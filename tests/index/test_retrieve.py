@@ -41,8 +41,10 @@ def test_filter_by_date_range_keeps_only_dated_articles(fake_bundled: Assistant)
 
 def test_keyword_index_is_cached_by_generation(fake_bundled: Assistant) -> None:
     cache = fake_bundled.settings.keyword_cache
+    from index.tokenize import TOKENIZER_VERSION
+
     generation = fake_bundled.store.generation()
-    assert (cache / generation / "chunks.json").exists()
+    assert (cache / f"{generation}-t{TOKENIZER_VERSION}" / "chunks.json").exists()
     assert fake_bundled.retriever.keyword.generation == generation
 
 

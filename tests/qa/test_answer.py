@@ -15,7 +15,7 @@ import pytest
 
 from index.ingest import annotate
 from index.records import Article
-from qa.answer import check_quote
+from qa.answer import _REASON, _about, check_quote
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability
 from qa.question import analyse
@@ -64,12 +64,26 @@ STORIES = [
 ]
 
 
+STORIES_MORE = [
+    {
+        "id": "coffee-1987",
+        "title": "Ruritania coffee crop to rise",
+        "date": "1987-03-03",
+        "paragraphs": [
+            "Ruritanian coffee output will reach 9,000 tonnes this year, up from 8,000 tonnes produced in 1986, "
+            "the growers' association said.",
+            "Norland Foods Inc <NRF> said it agreed to sell its coffee unit to <Borealis Bank AG> of Norway.",
+        ],
+    },
+]
+
+
 def note_article(data: dict[str, object]) -> Article:
     article = Article(str(data["id"]), str(data["title"]), tuple(data["paragraphs"]), date=str(data["date"]))  # type: ignore[arg-type]
     return annotate(ANNOTATOR, [article])[0]
 
 
-ARTICLES = {story["id"]: note_article(story) for story in STORIES}
+ARTICLES = {story["id"]: note_article(story) for story in STORIES + STORIES_MORE}
 
 
 def check(question: str, article_id: str, paragraph: int = 1) -> tuple[object, object]:
@@ -108,6 +122,24 @@ def test_who_needs_a_person_and_the_question_own_names_are_not_answers() -> None
     assert answers == []  # the sentence names no person
     _, answers = check("Who did Simona Halep beat in the final at Wimbledon in 2019?", "tennis-2019")
     assert answers == ["Serena Williams"]
+
+
+def test_a_period_named_relative_to_the_story_date_is_resolved() -> None:
+    miss, answers = check("How much coffee will Ruritania produce in 1987?", "coffee-1987")
+    assert miss is None and answers[0] == "9,000 tonnes"  # "this year" in a story of March 1987
+    miss, _ = check("How much coffee will Ruritania produce in 1988?", "coffee-1987")
+    assert miss is not None and miss.kind == "time"  # type: ignore[attr-defined]
+
+
+def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
+    _, answers = check("Which bank agreed to buy Norland Foods' coffee unit?", "coffee-1987", paragraph=2)
+    assert answers == ["Borealis Bank AG"]
+
+
+def test_a_purpose_is_a_reason() -> None:
+    assert _REASON.search("The plant will close in August to reduce output of the older models.")
+    assert _REASON.search("The bank raised rates in a bid to defend the currency.")
+    assert not _REASON.search("The plant will close in August, the company said.")
 
 
 def test_a_why_question_needs_a_reason() -> None:
@@ -201,3 +233,11 @@ def test_the_shipped_calibration_was_fitted_on_the_dev_set() -> None:
     assert "dev-reuters" in model.fitted_on and 0 < model.threshold < 1
     data = json.loads((Path(__file__).resolve().parents[2] / "qa" / "calibration.json").read_text())
     assert data["features"] == list(FEATURES)
+
+
+def test_what_someone_said_about_something_else_is_no_answer() -> None:
+    question = analyse(ANNOTATOR.parse("What did Finance Minister Jane Roe say about rules on hostile takeovers?"))
+    assert set(question.topic) == {"rule", "hostil", "takeov"}
+    assert analyse(ANNOTATOR.parse("What did the union official say?")).topic == ()
+    assert _about(question.topic, frozenset(["takeov", "minist", "bank"]))
+    assert not _about(question.topic, frozenset(["interest", "rate", "inflat"]))
