@@ -441,6 +441,14 @@ _CHANGE_WORDS = re.compile(
 )
 
 
+_PHRASAL = re.compile(
+    r"(?:lay|lays|laid|laying|set|sets|setting|sign|signs|signed|signing|sell|sells|sold|selling|spin|spins|spun|"
+    r"spinning|pay|pays|paid|paying|write|writes|wrote|written|writing|take|takes|took|taken|taking|call|calls|"
+    r"called|calling|pick|picks|picked|picking|make|makes|made|making|end|ends|ended|ending|set|break|breaks|broke|"
+    r"broken|breaking|shut|shuts|shutting|close|closes|closed|closing|kick|kicked|sign|round|rounded|top|topped)"
+)
+
+
 def _role(sentence: str, mention: Mention) -> str:
     """Whether an amount is a change ("rose by 5 pct", "fell a preliminary 5 pct", "a 5 pct increase") or a
     level ("rose to 5 pct", "net income of 5 mln")."""
@@ -451,7 +459,12 @@ def _role(sentence: str, mention: Mention) -> str:
         return "previous"  # "rose to 59.1 pct from 65.5 pct": the earlier figure it is compared with
     if before and before[-1] in ("to", "at", "of", "was", "were", "totaled", "totalled", "reached", "is"):
         return "level"
-    changed = any(_CHANGE_WORDS.fullmatch(w.strip(",.")) for w in before[-4:])
+    window = [w.strip(",.") for w in before[-4:]]
+    # "off", "up", "down" after a verb they make a phrasal verb of ("laying off 21,600 workers") say no change
+    changed = any(
+        _CHANGE_WORDS.fullmatch(w) and not (w in ("off", "up", "down") and i > 0 and _PHRASAL.fullmatch(window[i - 1]))
+        for i, w in enumerate(window)
+    )
     if before and before[-1] == "by" and changed:
         return "change"  # "reduced by 18 mln", not "backed by 35 employees"
     if changed and before[-1] != "by":

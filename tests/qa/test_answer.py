@@ -73,6 +73,7 @@ STORIES_MORE = [
             "Ruritanian coffee output will reach 9,000 tonnes this year, up from 8,000 tonnes produced in 1986, "
             "the growers' association said.",
             "Norland Foods Inc <NRF> said it agreed to sell its coffee unit to <Borealis Bank AG> of Norway.",
+            "Norland Foods will close two plants next month, laying off 1,200 workers.",
         ],
     },
 ]
@@ -134,6 +135,11 @@ def test_a_period_named_relative_to_the_story_date_is_resolved() -> None:
 def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
     _, answers = check("Which bank agreed to buy Norland Foods' coffee unit?", "coffee-1987", paragraph=2)
     assert answers == ["Borealis Bank AG"]
+
+
+def test_a_count_comes_with_what_it_counts_and_laying_off_is_no_change() -> None:
+    miss, answers = check("How many workers will Norland Foods lay off?", "coffee-1987", paragraph=3)
+    assert miss is None and "1,200 workers" in answers  # with "two plants", which the engine ranks below
 
 
 def test_a_purpose_is_a_reason() -> None:
