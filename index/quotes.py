@@ -772,7 +772,7 @@ _NOT_DESCRIPTORS = frozenset(
     "every no any and or but nor so yet if as when while after before since until because although though than "
     "then now today yesterday tomorrow tonight meanwhile however also still later earlier instead once again "
     "indeed even just only already last next first finally here there where who whom whose which what why how "
-    "said says told tells added asked according says in on at by for from with of to into about over under "
+    "said says told tells added asked according in on at by for from with of to into over under "
     "between against during without within among via per like unlike about he she they we i you it one two "
     "three four five six seven eight nine ten mr mrs ms miss dr sir dame lord lady week month year day morning "
     "afternoon evening night time weekend".split()
