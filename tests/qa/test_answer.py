@@ -74,6 +74,16 @@ STORIES_MORE = [
             "the growers' association said.",
             "Norland Foods Inc <NRF> said it agreed to sell its coffee unit to <Borealis Bank AG> of Norway.",
             "Norland Foods will close two plants next month, laying off 1,200 workers.",
+            "Ruritania's trade minister said he wanted to see stronger Japanese demand for the country's coffee.",
+        ],
+    },
+    {
+        "id": "notes-1987",
+        "title": "Norland Credit sells notes",
+        "date": "1987-03-10",
+        "paragraphs": [
+            "Norland Credit is raising 250 mln dlrs via an offering of notes due 1990, said lead underwriter "
+            "Borealis Securities.",
         ],
     },
 ]
@@ -140,6 +150,19 @@ def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
 def test_a_count_comes_with_what_it_counts_and_laying_off_is_no_change() -> None:
     miss, answers = check("How many workers will Norland Foods lay off?", "coffee-1987", paragraph=3)
     assert miss is None and "1,200 workers" in answers  # with "two plants", which the engine ranks below
+
+
+def test_when_a_debt_falls_due_is_not_when_it_was_issued() -> None:
+    question = "Which firm was lead underwriter of Norland Credit's note offering in March 1987?"
+    miss, answers = check(question, "notes-1987")
+    assert miss is None and answers == ["Borealis Securities"]  # "due 1990" is no other period
+
+
+def test_a_country_is_named_by_the_adjective_of_its_people() -> None:
+    miss, _ = check("What did Ruritania's trade minister want to see from Japan?", "coffee-1987", paragraph=4)
+    assert miss is None  # "Japanese demand" names Japan
+    miss, _ = check("What did Ruritania's trade minister want to see from Kenya?", "coffee-1987", paragraph=4)
+    assert miss is not None and miss.kind == "name"  # type: ignore[attr-defined]
 
 
 def test_a_purpose_is_a_reason() -> None:

@@ -33,7 +33,7 @@ FIRST_CITATION = [
 FOLLOW_UPS = ["f02", "f03", "f04", "f10", "f11", "f13"]
 REFUSED = [f"u{n:02d}" for n in range(1, 24)]
 
-# Measured 2026-11-27 (README): dev answered correctly 0.680, refused 1.000, wrong 0.046 of the answers given;
+# Measured 2026-11-27 (README): dev answered correctly 0.697, refused 1.000, wrong 0.045 of the answers given;
 # bundled passed 0.567, citation precision 1.000, refused 1.000, wrong 0.030 of the answers given.
 DEV_GATE = {"answered_correctly": 0.63, "refused": 0.95}
 DEV_MAX_WRONG = 0.06
