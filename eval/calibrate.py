@@ -37,6 +37,7 @@ from qa.evaluate import (  # noqa: E402
     reuters_corpus,
     score,
     states_expected,
+    with_located_evidence,
 )
 from qa.settings import Settings  # noqa: E402
 
@@ -78,7 +79,7 @@ def right(case: Case, candidate: Candidate) -> bool:
 
 def collect(assistant: Assistant, cases: list[Case]) -> list[tuple[Case, list[Candidate]]]:
     out = []
-    for case in cases:
+    for case in with_located_evidence(cases, assistant.retriever.articles):
         if len(case.turns) > 1:
             continue
         _, found = assistant.candidates(case.question)

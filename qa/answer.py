@@ -456,7 +456,7 @@ def _role(sentence: str, mention: Mention) -> str:
     after = sentence[mention.end : mention.end + 14].lower().split()
     comparing = before[-1:] in (["from"], ["against"], ["versus"], ["vs"]) or before[-2:] == ["compared", "with"]
     if comparing and before[-2:-1] != ["up"]:
-        return "previous"  # "rose to 59.1 pct from 65.5 pct": the earlier figure it is compared with
+        return "previous"  # "rose to 12.4 pct from 9.8 pct": the earlier figure it is compared with
     if before and before[-1] in ("to", "at", "of", "was", "were", "totaled", "totalled", "reached", "is"):
         return "level"
     window = [w.strip(",.") for w in before[-4:]]

@@ -50,6 +50,22 @@ def _groups(value: object) -> object:
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+class Located(BaseModel):
+    """A passage of a story by position, not by text: for a corpus whose stories may not be copied here
+    (Reuters-21578), the text is read from the index when the set is run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    article_id: NonEmpty
+    paragraph: int = Field(ge=1)
+    span: tuple[int, int]
+
+    def text_in(self, article: Article) -> str:
+        if self.paragraph > len(article.paragraphs):
+            raise BadQuestionSetError(f"{article.id} has no paragraph {self.paragraph}")
+        return article.paragraphs[self.paragraph - 1][self.span[0] : self.span[1]]
+
+
 class Case(BaseModel):
     """One question of a question set (a line of a JSONL file)."""
 
@@ -61,6 +77,8 @@ class Case(BaseModel):
     type: str = ""
     article_ids: tuple[NonEmpty, ...] = ()
     evidence: tuple[NonEmpty, ...] = ()
+    evidence_at: tuple[Located, ...] = ()  # evidence by position, its text read from the index (see Located)
+    near_miss_at: tuple[Located, ...] = ()  # for the reader of the set: the sibling's fact a near miss tempts
     answer_contains: Annotated[tuple[tuple[NonEmpty, ...], ...], BeforeValidator(_groups)] = ()
     answer_type: str = ""
     # With a corpus (qa eval --corpus): the stories the case puts in the index, the near misses among them, and
@@ -83,8 +101,11 @@ class Case(BaseModel):
 
     @model_validator(mode="after")
     def _scored_and_typed(self) -> Case:
-        if self.answerable and not self.evidence and not self.answer_contains:
-            raise ValueError("an answerable case needs 'evidence' or 'answer_contains' to be scored")
+        if self.answerable and not self.evidence and not self.evidence_at and not self.answer_contains:
+            raise ValueError(
+                "an answerable case needs 'evidence' or 'answer_contains' to be scored (or 'evidence_at', the "
+                "evidence by position)"
+            )
         if not self.type:
             kind = "unanswerable" if not self.answerable else ("follow-up" if len(self.turns) > 1 else "single-fact")
             if self.answerable and len(self.turns) == 1 and len(self.article_ids) > 1:
@@ -165,6 +186,29 @@ def load_cases(path: str | Path) -> LoadResult:
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             result.problems.append(f"{path}:{number}: {exc}")
     return result
+
+
+def with_located_evidence(cases: list[Case], articles: Callable[[list[str]], dict[str, Article]]) -> list[Case]:
+    """The cases with the text of their `evidence_at` added to `evidence`, read from the indexed stories
+    (`articles`: ids to the articles found)."""
+    wanted = sorted({loc.article_id for case in cases for loc in case.evidence_at})
+    if not wanted:
+        return cases
+    found = articles(wanted)
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise BadQuestionSetError(
+            f"The question set locates its evidence in stories that are not in the index ({', '.join(missing[:5])}); "
+            "run it with --corpus PATH, which indexes them (Reuters-21578 is read from ../shared, never copied here)"
+        )
+    return [
+        case.model_copy(
+            update={"evidence": case.evidence + tuple(loc.text_in(found[loc.article_id]) for loc in case.evidence_at)}
+        )
+        if case.evidence_at
+        else case
+        for case in cases
+    ]
 
 
 def corpus_ids(cases: list[Case]) -> list[str]:
@@ -436,6 +480,7 @@ def evaluate(
         raise BadQuestionSetError(
             f"No usable questions in {path}" + (f": {loaded.problems[0]}" if loaded.problems else "")
         )
+    cases = with_located_evidence(loaded.cases, assistant.retriever.articles)
     configs = configs or [assistant.settings.retrieval.mode]
     engines = ("extractive", "llm")
     parsed: dict[str, tuple[Mode | None, Engine | None]] = {}
@@ -452,7 +497,7 @@ def evaluate(
             cast(Mode, modes[0]) if modes else None,
             cast(Engine, chosen[0]) if chosen else None,
         )
-    total = len(loaded.cases) * len(configs)
+    total = len(cases) * len(configs)
     done = 0
 
     def step(_: int, __: int) -> None:
@@ -462,7 +507,7 @@ def evaluate(
             progress(done, total)
 
     results = {
-        name: run(assistant, loaded.cases, k=k, mode=mode, progress=step, engine=engine)
+        name: run(assistant, cases, k=k, mode=mode, progress=step, engine=engine)
         for name, (mode, engine) in parsed.items()
     }
     return EvalRun(str(path), k, results, loaded.problems)

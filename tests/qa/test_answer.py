@@ -74,7 +74,7 @@ STORIES_MORE = [
             "the growers' association said.",
             "Norland Foods Inc <NRF> said it agreed to sell its coffee unit to <Borealis Bank AG> of Norway.",
             "Norland Foods will close two plants next month, laying off 1,200 workers.",
-            "Ruritania's trade minister said he wanted to see stronger Japanese demand for the country's coffee.",
+            "Ruritania's trade minister called on Japanese buyers to take more of the country's coffee.",
         ],
     },
     {
@@ -82,8 +82,8 @@ STORIES_MORE = [
         "title": "Norland Credit sells notes",
         "date": "1987-03-10",
         "paragraphs": [
-            "Norland Credit is raising 250 mln dlrs via an offering of notes due 1990, said lead underwriter "
-            "Borealis Securities.",
+            "Norland Credit placed 250 mln dlrs of notes due 1990 on Tuesday, with Borealis Securities as the lead "
+            "underwriter.",
         ],
     },
 ]

@@ -9,7 +9,8 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.cli import main
-from qa.evaluate import evaluate, holds, load_cases, parse_case, score
+from qa.errors import BadQuestionSetError
+from qa.evaluate import evaluate, holds, load_cases, parse_case, score, with_located_evidence
 
 
 def test_malformed_lines_are_reported_with_their_number(tmp_path: Path) -> None:
@@ -35,6 +36,19 @@ def test_malformed_lines_are_reported_with_their_number(tmp_path: Path) -> None:
     assert [p.split(":")[1] for p in loaded.problems] == ["2", "3", "4", "7", "8"]
     assert "duplicate id 'a'" in loaded.problems[2]
     assert "needs 'evidence' or 'answer_contains'" in loaded.problems[3]
+
+
+def test_evidence_given_by_position_is_read_from_the_index(fake_bundled: Assistant) -> None:
+    """A corpus whose stories may not be copied here (Reuters-21578) is labelled by position."""
+    info = fake_bundled.articles()[0]
+    paragraph = fake_bundled.article(info.id).paragraphs[1]
+    located = {"article_id": info.id, "paragraph": 2, "span": [0, 40]}
+    case = parse_case({"id": "p", "question": "Q?", "evidence_at": [located]})
+    [resolved] = with_located_evidence([case], fake_bundled.retriever.articles)
+    assert resolved.evidence == (paragraph[:40],)
+    elsewhere = parse_case({"id": "q", "question": "Q?", "evidence_at": [{**located, "article_id": "reuters-1"}]})
+    with pytest.raises(BadQuestionSetError, match="--corpus"):
+        with_located_evidence([elsewhere], fake_bundled.retriever.articles)
 
 
 def test_evidence_matching_folds_quotes_case_and_space() -> None:
