@@ -797,7 +797,7 @@ _ROLE_VERBS = {"chairs": "chair", "chaired": "chair", "heads": "head", "leads": 
                "worked": None}  # fmt: skip
 _WHO_VERB = re.compile(
     rf",\s+who\s+(?:has\s+|had\s+|now\s+|also\s+)*({'|'.join(_ROLE_VERBS)})\s+(?:(?:for|at|with|in)\s+)?"
-    r"(?:the\s+)?((?:[a-z][\w'’-]*\s+){0,3})([A-Z][\w&'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w&'’.-]*)*)"
+    r"(?:the\s+)?(?:[a-z][\w'’-]*\s+){0,3}([A-Z][\w&'’.-]*(?:\s+(?:of\s+|and\s+|&\s+)?[A-Z][\w&'’.-]*)*)"
 )
 
 
@@ -817,7 +817,7 @@ def _who_does(tail: str) -> tuple[str | None, str | None] | None:
     found = _WHO_VERB.match(tail)
     if found is None:
         return None
-    return _ROLE_VERBS[found.group(1)], found.group(3).strip()
+    return _ROLE_VERBS[found.group(1)], found.group(2).strip()
 
 
 def _described(

@@ -241,6 +241,23 @@ def _month_context(text: str, start: int, end: int) -> bool:
     )
 
 
+_RELATIVE_PERIOD = re.compile(r"\b(this|last|next|current|previous|coming)\s+(year|month)\b", re.I)
+_SHIFT = {"this": 0, "current": 0, "last": -1, "previous": -1, "next": 1, "coming": 1}
+
+
+def relative_period(text: str, when: date) -> Period | None:
+    """The year or month a phrase relative to a story's date names ("this year", "last month"); None for any
+    other text (and for "past year", which may mean the last twelve months)."""
+    found = _RELATIVE_PERIOD.search(text)
+    if found is None:
+        return None
+    shift = _SHIFT[found.group(1).lower()]
+    if found.group(2).lower() == "year":
+        return Period("year", when.year + shift)
+    month = when.year * 12 + when.month - 1 + shift
+    return Period("month", month // 12, month % 12 + 1)
+
+
 def relative_phrases(text: str) -> tuple[str, ...]:
     """Time phrases that only an article's date can place ("last year", "this season"), lower-cased."""
     return tuple(

@@ -132,27 +132,11 @@ def _content_terms(text: str) -> tuple[str, ...]:
 # -- qualifiers --------------------------------------------------------------------------------------------------
 
 
-# A period named relative to when the story was written: "this year", "last month".
-_RELATIVE_PERIOD = re.compile(r"\b(this|last|next|current|previous|coming)\s+(year|month)\b", re.I)
-_SHIFT = {"this": 0, "current": 0, "last": -1, "previous": -1, "next": 1, "coming": 1}
-
-
-def _relative_period(text: str, dated: date) -> values.Period | None:
-    found = _RELATIVE_PERIOD.search(text)
-    if found is None:
-        return None
-    shift = _SHIFT[found.group(1).lower()]
-    if found.group(2).lower() == "year":
-        return values.Period("year", dated.year + shift, 0, 0)
-    month = dated.year * 12 + dated.month - 1 + shift
-    return values.Period("month", month // 12, month % 12 + 1, 0)
-
-
 def _periods_of(mentions: Sequence[Mention], dated: date | None) -> list[values.Period]:
     found: list[values.Period] = []
     for m in mentions:
         if m.label in ("DATE", "TIME"):
-            if m.value is None and dated is not None and (relative := _relative_period(m.text, dated)):
+            if m.value is None and dated is not None and (relative := values.relative_period(m.text, dated)):
                 found.append(relative)
             found.extend(p.dated(dated) for p in values.decode_periods(m.value))
     return found
@@ -444,8 +428,8 @@ _CHANGE_WORDS = re.compile(
 _PHRASAL = re.compile(
     r"(?:lay|lays|laid|laying|set|sets|setting|sign|signs|signed|signing|sell|sells|sold|selling|spin|spins|spun|"
     r"spinning|pay|pays|paid|paying|write|writes|wrote|written|writing|take|takes|took|taken|taking|call|calls|"
-    r"called|calling|pick|picks|picked|picking|make|makes|made|making|end|ends|ended|ending|set|break|breaks|broke|"
-    r"broken|breaking|shut|shuts|shutting|close|closes|closed|closing|kick|kicked|sign|round|rounded|top|topped)"
+    r"called|calling|pick|picks|picked|picking|make|makes|made|making|end|ends|ended|ending|break|breaks|broke|"
+    r"broken|breaking|shut|shuts|shutting|close|closes|closed|closing|kick|kicks|kicked|round|rounded|top|topped)"
 )
 
 

@@ -19,17 +19,21 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 
+def _index_options(nested: bool) -> argparse.ArgumentParser:
+    """--index-dir, --chroma-url and -v. After a nested action ("qa watch add --index-dir D") their defaults are
+    suppressed, so they never overwrite what was given before the action ("qa watch --index-dir D add")."""
+    parser = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if nested else None)
+    parser.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
+    parser.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
+    verbose = parser.add_argument("-v", "--verbose", action="count", help="more logging (-vv for debug)")
+    if not nested:
+        verbose.default = 0
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
-    common.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
-    # The same options after a nested action ("qa watch add --index-dir D"): their defaults are suppressed, so
-    # they never overwrite what was given before the action ("qa watch --index-dir D add").
-    nested = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    nested.add_argument("--index-dir", type=Path, help="index directory (default: QA_INDEX_DIR or ./.qa-index)")
-    nested.add_argument("--chroma-url", help="use a chroma server, e.g. http://127.0.0.1:8000 (QA_CHROMA_URL)")
-    nested.add_argument("-v", "--verbose", action="count", help="more logging (-vv for debug)")
+    common = _index_options(nested=False)
+    nested = _index_options(nested=True)
 
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--k", type=int, help="chunks to retrieve (default: QA_RETRIEVAL_K or 5)")

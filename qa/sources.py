@@ -87,14 +87,14 @@ def _overlap(a: str, b: str) -> float | None:
     return len(subject_a & subject_b) / len(subject_a | subject_b)
 
 
-def alike(cosine: float, overlap: float | None) -> bool:
+def _alike(cosine: float, overlap: float | None) -> bool:
     """Close enough in meaning and words to be about the same thing (the test that needs no annotations)."""
     return overlap is not None and cosine >= MIN_SAME_FACT_COSINE and (cosine >= 0.8 or overlap >= 0.4)
 
 
 def may_report(a: str, b: str, cosine: float) -> bool:
     """Whether sentence b may report a's fact, from their words alone: compare() decides."""
-    return alike(cosine, _overlap(a, b))
+    return _alike(cosine, _overlap(a, b))
 
 
 def compare(a: Sentence, b: Sentence, cosine: float) -> Verdict | None:
@@ -102,7 +102,7 @@ def compare(a: Sentence, b: Sentence, cosine: float) -> Verdict | None:
     the same figures, "differs" when it is about the same thing with different figures of the same kind, None
     when it is about something else."""
     overlap = _overlap(a.text, b.text)
-    if overlap is None or not alike(cosine, overlap):
+    if overlap is None or not _alike(cosine, overlap):
         return None
     mentions_a, mentions_b = a.mentions, b.mentions
     names_a, names_b = _names(mentions_a), _names(mentions_b)
