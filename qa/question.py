@@ -217,7 +217,7 @@ def analyse(parse: Parse) -> Question:
     )
     speech = expected == "description" and bool(_SPEECH_QUESTION.search(parse.text))
     about = _ABOUT.search(parse.text) if speech else None
-    topic = tuple(t for t in terms(about.group(1)) if not t.isdigit()) if about else ()
+    topic = tuple(t for t in terms(about.group(1) or about.group(2)) if not t.isdigit()) if about else ()
     return Question(
         text=parse.text,
         expected=expected,
@@ -243,10 +243,17 @@ _SAID_BY_QUESTION = re.compile(
 )
 _SPEECH_QUESTION = re.compile(
     r"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|tell|told|claim|warn|admit|add|argue|"
-    r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b",
+    r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b"
+    r"|\bwhat (?:was|is|were|are)\b.*\b(?:position|view|stance|opinion)s? on\b"
+    r"|\bwhat (?:position|view|stance|line)s? (?:did|does|do|has|have|had|will)\b.*\b(?:take|hold|adopt|have|express)"
+    r"|\bwhere (?:did|does|do|has|have|had|will|would)\b.*\bstand on\b",
     re.I,
 )
-_ABOUT = re.compile(r"\b(?:about|regarding|concerning)\s+(.+)$", re.I)
+# What the answer must be about: "say about Y", "position / view / stance on Y", "where does X stand on Y".
+_ABOUT = re.compile(
+    r"\b(?:about|regarding|concerning)\s+(.+)$|\b(?:position|view|stance|opinion|line|stand)s?\b.*?\bon\s+(.+)$",
+    re.I,
+)
 _WH_STEMS = {stem(w) for w in ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")}
 
 
@@ -304,6 +311,8 @@ def _expected(tokens: list[Token]) -> tuple[str, int | None]:
     if word == "when":
         return "date", None
     if word == "where":
+        if {"stand", "stands", "standing"} & set(lower[wh + 1 :]) and "on" in lower[wh + 1 :]:
+            return "description", None  # "where does X stand on Y" asks for a position, not a place
         return "place", None
     if word == "why":
         return "description", None

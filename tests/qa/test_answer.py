@@ -86,6 +86,14 @@ STORIES_MORE = [
             "underwriter.",
         ],
     },
+    {
+        "id": "cars-1987",
+        "title": "Norland Motors car sales fall",
+        "date": "1987-03-04",
+        "paragraphs": [
+            "Norland Motors said its U.S. car sales for the February 21 to 28 period dropped 12 pct to 926 cars.",
+        ],
+    },
 ]
 
 
@@ -140,6 +148,16 @@ def test_a_period_named_relative_to_the_story_date_is_resolved() -> None:
     assert miss is None and answers[0] == "9,000 tonnes"  # "this year" in a story of March 1987
     miss, _ = check("How much coffee will Ruritania produce in 1988?", "coffee-1987")
     assert miss is not None and miss.kind == "time"  # type: ignore[attr-defined]
+
+
+def test_a_range_of_days_is_a_period_and_another_month_a_near_miss() -> None:
+    # The model takes "the February 21 to" for an event; the rules make the range a period.
+    (sentence,) = ANNOTATOR.mentions([ARTICLES["cars-1987"].paragraphs[0]])
+    assert [(m.label, m.text) for m in sentence if m.label == "DATE"] == [("DATE", "February 21 to 28")]
+    miss, _ = check("How did Norland Motors' U.S. car sales change in late March 1987?", "cars-1987")
+    assert miss is not None and miss.kind == "time"  # type: ignore[attr-defined]
+    miss, _ = check("How did Norland Motors' U.S. car sales change in late February 1987?", "cars-1987")
+    assert miss is None
 
 
 def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
@@ -270,3 +288,13 @@ def test_what_someone_said_about_something_else_is_no_answer() -> None:
     assert analyse(ANNOTATOR.parse("What did the union official say?")).topic == ()
     assert _about(question.topic, frozenset(["takeov", "minist", "bank"]))
     assert not _about(question.topic, frozenset(["interest", "rate", "inflat"]))
+    # A position, view or stance "on Y" is what was said about Y; "where does X stand on Y" asks for one.
+    for asked in (
+        "What position did Finance Minister Jane Roe take on rules on hostile takeovers?",
+        "Where did Finance Minister Jane Roe stand on rules on hostile takeovers?",
+        "What was Jane Roe's view on rules on hostile takeovers?",
+    ):
+        analysis = analyse(ANNOTATOR.parse(asked))
+        assert analysis.speech and analysis.expected == "description", asked
+        assert {"rule", "hostil", "takeov"} <= set(analysis.topic), (asked, analysis.topic)
+    assert analyse(ANNOTATOR.parse("Where is the bank's head office?")).expected == "place"

@@ -104,6 +104,8 @@ FORMS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...]]] 
     ("What happened to the ferry on Tuesday?", "description", (), (), ()),
     ("What did the union warn about job losses?", "description", (), (), ()),
     ("How does the new law affect renters?", "description", (), (), ()),
+    ("Where did the senator stand on raising fuel taxes?", "description", (), (), ()),
+    ("What position did the coach take on video replays?", "description", (), (), ()),
     # ordinals and editions
     ("Who won the third stage of the Tour de France?", "who", ("tour de france",), (), (3,)),
     ("Which film won best picture at the 92nd Academy Awards?", "description", (), (), ()),
