@@ -348,6 +348,8 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
             continue
         if question.expected == "place":
             m = _with_locality(sentence, m)
+            if _place_of_another(question, sentence, m, mentions):
+                continue
         if m.label in NAME_LABELS:
             if any(_same_entity(m.text, name) for name in question.names) or _ticker(sentence, m):
                 continue  # the question's own entity, or a ticker symbol
@@ -372,6 +374,19 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
     elif question.expected == "who":
         out.sort(key=lambda m: m.label != "PERSON")
     return out
+
+
+_PLACE_LINK = re.compile(r"[>\"'’]?,?\s+(?:of|based in|headquartered in)\s+$", re.I)
+
+
+def _place_of_another(question: Question, sentence: str, place: Mention, mentions: Sequence[Mention]) -> bool:
+    """"sold the unit to Acme AG of West Germany": the place is where that organisation is, which says nothing of
+    where the thing asked about is (unless the organisation is the one asked about)."""
+    link = _PLACE_LINK.search(sentence, 0, place.start)
+    if link is None:
+        return False
+    owner = next((x for x in mentions if x.label == "ORG" and link.start() - 1 <= x.end <= link.start()), None)
+    return owner is not None and not any(_same_entity(owner.text, name) for name in question.names)
 
 
 _UNIT_AFTER = re.compile(r"\s+([a-z][a-z-]*s)\b")

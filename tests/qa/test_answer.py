@@ -160,6 +160,14 @@ def test_a_range_of_days_is_a_period_and_another_month_a_near_miss() -> None:
     assert miss is None
 
 
+def test_the_place_of_another_organisation_is_not_where_the_thing_asked_about_is() -> None:
+    # "... to <Borealis Bank AG> of Norway": Norway is where the bank is, not the coffee unit.
+    _, answers = check("Where is Norland Foods' coffee unit based?", "coffee-1987", paragraph=2)
+    assert answers == []
+    _, answers = check("Where is Borealis Bank based?", "coffee-1987", paragraph=2)
+    assert answers == ["Norway"]
+
+
 def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
     _, answers = check("Which bank agreed to buy Norland Foods' coffee unit?", "coffee-1987", paragraph=2)
     assert answers == ["Borealis Bank AG"]
