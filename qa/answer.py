@@ -320,7 +320,10 @@ _REASON = re.compile(
 _SPEECH = re.compile(
     r"[\"“”]|\b(?:said|says|say|told|tells|added|adds|warned|warns|claimed|claims|stated|states|according to|"
     r"believes?|thinks?|insisted|argued|argues|admitted|denied|described|called|predicted|expects?|expected|"
-    r"responded|replied|acknowledged|noted|announced|confirmed)\b",
+    r"responded|responding|replied|acknowledged|noted|announced|confirmed|"
+    # reactions are what someone said of something: "How did X respond to Y?" "X welcomed Y."
+    r"welcomed|welcomes|critici[sz]ed|condemned|praised|hailed|defended|dismissed|rejected|urged|reacted|reacting|"
+    r"objected|protested|complained|accused)\b",
     re.I,
 )
 

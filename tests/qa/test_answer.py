@@ -15,7 +15,7 @@ import pytest
 
 from index.ingest import annotate
 from index.records import Article
-from qa.answer import _REASON, _about, check_quote
+from qa.answer import _REASON, _SPEECH, _about, check_quote
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability
 from qa.question import analyse
@@ -195,6 +195,13 @@ def test_a_purpose_is_a_reason() -> None:
     assert _REASON.search("The plant will close in August to reduce output of the older models.")
     assert _REASON.search("The bank raised rates in a bid to defend the currency.")
     assert not _REASON.search("The plant will close in August, the company said.")
+
+
+def test_a_reaction_is_something_said() -> None:
+    # "How did the minister react to the deal?" is answered by what she did say of it.
+    assert _SPEECH.search("The farm minister welcomed the agreement on milk quotas.")
+    assert _SPEECH.search("The union condemned the pay offer as an insult.")
+    assert not _SPEECH.search("The agreement on milk quotas runs for two years.")
 
 
 def test_a_why_question_needs_a_reason() -> None:
