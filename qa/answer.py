@@ -242,6 +242,29 @@ def _asked_time(question: Question) -> str:
     return " and ".join(parts)
 
 
+_FIGURES = ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+
+
+def figures_stated(question: Question, view: _View, paragraph: int) -> bool:
+    """Every figure the question sets ("its 250 mln dlr offering", "its three plants") is stated by the
+    sentence's paragraph, the title or the lede: another offering or another sale is not the one asked about."""
+    wanted = [
+        m for m in question.mentions
+        if m.label in _FIGURES and m.value and not _in_name(question.text, m)
+    ]  # fmt: skip
+    if not wanted:
+        return True
+    lede = view.paragraph_mentions[1] if len(view.paragraph_mentions) > 1 else ()
+    stated = {m.value for m in (*view.paragraph_mentions[paragraph], *view.paragraph_mentions[0], *lede)}
+    return all(m.value in stated for m in wanted)
+
+
+def _in_name(text: str, mention: Mention) -> bool:
+    """A number that is part of a name ("Unit 1", "Apollo 13"): it follows a capitalised word directly."""
+    before = text[: mention.start].split()
+    return bool(before) and before[-1][:1].isupper() and mention.label == "CARDINAL"
+
+
 def ordinal_check(question: Question, view: _View, paragraph: int, sentence: Sequence[Mention]) -> Miss | None:
     for asked in question.ordinals:
         near = [*sentence, *view.paragraph_mentions[paragraph], *view.paragraph_mentions[0]]
@@ -618,6 +641,8 @@ def candidates(
                 continue  # "what did X say about Y": what X said about something else is no answer
             if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
+            if not figures_stated(question, view, number):
+                continue  # "its three plants": a sentence about another sale is no answer
             answer, near, clause = _best_answer(question, quote, list(answers))
             have = _terms(quote)
             context = view.paragraph_terms[number] | view.paragraph_terms[0]

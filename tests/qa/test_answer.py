@@ -15,7 +15,7 @@ import pytest
 
 from index.ingest import annotate
 from index.records import Article
-from qa.answer import _REASON, _SPEECH, _about, check_quote
+from qa.answer import _REASON, _SPEECH, _about, _view, check_quote, figures_stated
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability
 from qa.question import analyse
@@ -166,6 +166,16 @@ def test_the_place_of_another_organisation_is_not_where_the_thing_asked_about_is
     assert answers == []
     _, answers = check("Where is Borealis Bank based?", "coffee-1987", paragraph=2)
     assert answers == ["Norway"]
+
+
+def test_a_figure_the_question_sets_must_be_stated() -> None:
+    article = ARTICLES["coffee-1987"]  # paragraph 3: "Norland Foods will close two plants next month, ..."
+    two = analyse(ANNOTATOR.parse("When will Norland Foods close its two plants?"))
+    three = analyse(ANNOTATOR.parse("When will Norland Foods close its three plants?"))
+    assert figures_stated(two, _view(article), 3)
+    assert not figures_stated(three, _view(article), 3)  # another closure than the one asked about
+    named = analyse(ANNOTATOR.parse("When will Norland Foods close its Plant 7?"))
+    assert figures_stated(named, _view(article), 3)  # a number in a name is no figure to find
 
 
 def test_a_bracketed_company_is_a_name_and_a_ticker_is_not() -> None:
