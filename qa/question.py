@@ -139,6 +139,11 @@ def _place(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{re.escape(name)}|{base}(?:ese|ian|ean|an|n|ish|i))\b")
 
 
+def _after_capital(text: str, at: int) -> bool:
+    before = text[:at].split()
+    return bool(before) and before[-1][:1].isupper()
+
+
 def name_key(text: str) -> str:
     """A name as compared: "the Mellon Bank Corp's" -> "mellon bank"."""
     parts = name_text(text).split()
@@ -187,6 +192,18 @@ class Question:
         out = {m.value for m in self.mentions if m.value}
         out |= {s for name in self.names for s in name.stems}
         return frozenset(out)
+
+    @cached_property
+    def figures(self) -> tuple[Mention, ...]:
+        """The figures the question sets ("its three plants", "its 250 mln dlr offering"), which the answer's
+        passage must state; a number in a name ("Unit 1": after a capitalised word) is none."""
+        return tuple(
+            m
+            for m in self.mentions
+            if m.label in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")
+            and m.value
+            and not (m.label == "CARDINAL" and _after_capital(self.text, m.start))
+        )
 
     @cached_property
     def qualifier_stems(self) -> frozenset[str]:
@@ -241,12 +258,14 @@ _SAID_BY_QUESTION = re.compile(
     r"complained|denied)\b",
     re.I,
 )
+# "Where does X stand on Y" asks for X's position on Y, not a place.
+_STANDS_ON = re.compile(r"\bwhere (?:did|does|do|has|have|had|will|would)\b.*\bstand on\b", re.I)
 _SPEECH_QUESTION = re.compile(
     r"\bwhat (?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|tell|told|claim|warn|admit|add|argue|"
     r"describe|predict|expect|think|believe|call)\b|\bhow did .* (?:respond|react|reply)\b"
     r"|\bwhat (?:was|is|were|are)\b.*\b(?:position|view|stance|opinion)s? on\b"
     r"|\bwhat (?:position|view|stance|line)s? (?:did|does|do|has|have|had|will)\b.*\b(?:take|hold|adopt|have|express)"
-    r"|\bwhere (?:did|does|do|has|have|had|will|would)\b.*\bstand on\b",
+    rf"|{_STANDS_ON.pattern}",
     re.I,
 )
 # What the answer must be about: "say about Y", "position / view / stance on Y", "where does X stand on Y".
@@ -311,8 +330,8 @@ def _expected(tokens: list[Token]) -> tuple[str, int | None]:
     if word == "when":
         return "date", None
     if word == "where":
-        if {"stand", "stands", "standing"} & set(lower[wh + 1 :]) and "on" in lower[wh + 1 :]:
-            return "description", None  # "where does X stand on Y" asks for a position, not a place
+        if _STANDS_ON.search(" ".join(lower[wh:])):
+            return "description", None
         return "place", None
     if word == "why":
         return "description", None
