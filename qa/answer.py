@@ -316,7 +316,8 @@ def _part_of(text: str, name: Name) -> bool:
 _REASON = re.compile(
     r"\b(?:because|due to|owing to|as a result|result(?:ed|ing)? (?:of|from)|caused by|thanks to|since|after|"
     r"following|amid|citing|cited|reflect(?:s|ed|ing)?|attribut\w+ to|blam\w+|so that|in order to|reason|"
-    r"led to|stemm\w+ from|hurt by|helped by|offset by|on (?:the )?(?:back|grounds) of|over|"
+    r"led to|lead(?:s|ing)? to|stemm\w+ from|hurt by|helped by|offset by|on (?:the )?(?:back|grounds) of|over|"
+    r"(?:prompted|triggered|driven|spurred|fu?elled|sparked|motivated) by|"
     # a purpose: "in a bid to", "to reduce output", "aimed at"
     r"in (?:a|an) (?:bid|effort|attempt|move|drive) to|aim(?:s|ed|ing)? (?:at|to)|designed to|intended to|"
     r"so as to|with the (?:aim|intention|goal) of|with a view to|"
@@ -366,6 +367,9 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
         if m.label in NAME_LABELS:
             if any(_same_entity(m.text, name) for name in question.names) or _ticker(sentence, m):
                 continue  # the question's own entity, or a ticker symbol
+            own = set(terms(m.text))
+            if own and own <= question.word_stems:
+                continue  # the question's own words, capitalised ("its sports division" -> "Sports Division")
         elif m.value and m.value in question.own_values:
             continue
         if m.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") and values.number(m.text) is None:
@@ -611,6 +615,8 @@ def candidates(
             key = (article.id, number, quote)
             if key in seen or len(quote.split()) < config.min_words:
                 continue
+            if quote.rstrip().endswith(":"):
+                continue  # "The claims include:" introduces what follows and states nothing itself
             seen.add(key)
             check = check_sentence(question, view, number, quote)
             said = article.quote_at(number, quote) if question.speech or question.said_by else None
@@ -623,7 +629,12 @@ def candidates(
                 continue  # a "why" needs a cause or a purpose
             if question.speech and said is None and not _SPEECH.search(quote):
                 continue  # "what did X say" needs something said
-            if question.topic and not _about(question.topic, _terms(quote) | view.paragraph_terms[number]):
+            topical = _terms(quote) | view.paragraph_terms[number]
+            if said is not None and said.kind == "direct":
+                # Words in quote marks often follow the paragraph that says what they are about ("X opposed the
+                # bill. 'It will cost jobs,' X said."): the topic may be set there or by the title.
+                topical |= view.paragraph_terms[max(number - 1, 0)] | view.paragraph_terms[0]
+            if question.topic and not _about(question.topic, topical):
                 continue  # "what did X say about Y": what X said about something else is no answer
             if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss

@@ -206,6 +206,11 @@ class Question:
         )
 
     @cached_property
+    def word_stems(self) -> frozenset[str]:
+        """The stems of every content word of the question."""
+        return frozenset(terms(self.text))
+
+    @cached_property
     def qualifier_stems(self) -> frozenset[str]:
         return frozenset(s for name in self.names for s in name.stems)
 
@@ -243,7 +248,7 @@ def analyse(parse: Parse) -> Question:
         periods=tuple(dict.fromkeys(periods)),
         relative=values.relative_phrases(parse.text),
         ordinals=tuple(dict.fromkeys(ordinals)),
-        reason=any(t.text.lower() == "why" for t in tokens),
+        reason=any(t.text.lower() == "why" for t in tokens) or bool(_CAUSE_QUESTION.search(parse.text)),
         speech=speech,
         said_by=expected in ("who", "person") and bool(_SAID_BY_QUESTION.search(parse.text)),
         mentions=mentions,
@@ -256,6 +261,12 @@ _SAID_BY_QUESTION = re.compile(
     r"^\W*(?:who|which \w+)\s+(?:(?:has|had|also|first|publicly)\s+)*(?:said|says|told|warned|claimed|"
     r"described|called|argued|added|admitted|insisted|stated|accused|criticised|criticized|praised|alleged|"
     r"complained|denied)\b",
+    re.I,
+)
+# "What was behind X", "what caused X": a "why" in other words.
+_CAUSE_QUESTION = re.compile(
+    r"\bwhat\b(?:.*\b(?:was|is|were|are|lay|lies|lie)\s+behind\b|\s+(?:\w+\s+)?(?:caused|prompted|triggered|"
+    r"drove|led to|explains?|explained|(?:was|is|were|are) (?:the )?(?:reasons?|causes?) (?:for|of|behind)))",
     re.I,
 )
 # "Where does X stand on Y" asks for X's position on Y, not a place.
@@ -333,7 +344,7 @@ def _expected(tokens: list[Token]) -> tuple[str, int | None]:
         if _STANDS_ON.search(" ".join(lower[wh:])):
             return "description", None
         return "place", None
-    if word == "why":
+    if word == "why" or _CAUSE_QUESTION.search(" ".join(lower[wh:])):
         return "description", None
     # what / which (and "name the ...")
     noun = _noun_after(tokens, wh + 1)
@@ -358,9 +369,23 @@ def _expected(tokens: list[Token]) -> tuple[str, int | None]:
         if later is not None:
             noun = later
     kind = _noun_kind(lower[noun], tokens, noun)
+    if kind == "place" and _of_a_thing(tokens, lower, noun):
+        return "description", noun  # "what areas of concern": a kind of thing, not somewhere
     if kind == "description" and re.search(r"\b(?:say|said|says|tell|told)\b", text):
         return "description", noun
     return kind, noun
+
+
+def _of_a_thing(tokens: list[Token], lower: list[str], noun: int) -> bool:
+    """A place noun qualified by "of" and a common noun that names no place ("areas of concern", "fields of
+    research"), as opposed to "the region of the country" or "which part of Brazil"."""
+    if noun + 2 >= len(tokens) or lower[noun + 1] != "of":
+        return False
+    after = next((i for i in range(noun + 2, len(tokens)) if lower[i] not in ("the", "a", "an", "its", "their")), None)
+    if after is None:
+        return False
+    t = tokens[after]
+    return t.pos == "NOUN" and not t.entity and lower[after] not in _PLACE_NOUNS
 
 
 _WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}

@@ -330,3 +330,70 @@ def test_what_someone_said_about_something_else_is_no_answer() -> None:
         assert analysis.speech and analysis.expected == "description", asked
         assert {"rule", "hostil", "takeov"} <= set(analysis.topic), (asked, analysis.topic)
     assert analyse(ANNOTATOR.parse("Where is the bank's head office?")).expected == "place"
+
+
+# -- which sentences are weighed at all (fake embedder, real spaCy) ------------------------------------------------
+
+WEIGHED = [
+    {
+        "id": "stadium",
+        "title": "Mayor opposes riverside stadium",
+        "date": "2023-05-02",
+        "paragraphs": [
+            "Mayor Ann Kell opposed the council's plan for a new football stadium beside the river.",
+            '"It would cost this city millions of pounds it simply does not have," Kell said.',
+            "Kell said she wanted more buses to run on the east side of the city.",
+            "The objections of the residents' group include:",
+        ],
+    },
+    {
+        "id": "recall",
+        "title": "Soup maker recalls tins",
+        "date": "2023-06-11",
+        "paragraphs": [
+            "Lomax Foods said the recall of its tomato soup was prompted by a fault on one of its canning lines.",
+            "The city's Parks Department will be run by the Greenway Trust from next May, the mayor's office said.",
+        ],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def weighed(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    from tests.conftest import fake_assistant
+
+    folder = tmp_path_factory.mktemp("weighed")
+    (folder / "stories.jsonl").write_text("".join(json.dumps(s) + "\n" for s in WEIGHED), encoding="utf-8")
+    assistant = fake_assistant(folder / "index")
+    assistant.ingest([folder / "stories.jsonl"])
+    return assistant
+
+
+def weighed_quotes(assistant: Assistant, question: str) -> list[str]:
+    return [c.quote for c in assistant.candidates(question)[1]]
+
+
+def test_words_in_quote_marks_are_about_what_the_paragraph_before_says(weighed: Assistant) -> None:
+    quotes = weighed_quotes(weighed, "What did Mayor Ann Kell say about the plan for a new football stadium?")
+    assert any(q.startswith('"It would cost this city') for q in quotes), quotes
+    # Reported speech carries its own topic: buses are not the stadium.
+    assert not any("buses" in q for q in quotes), quotes
+
+
+def test_a_sentence_that_introduces_a_list_is_not_weighed(weighed: Assistant) -> None:
+    quotes = weighed_quotes(weighed, "What are the objections of the residents' group?")
+    assert quotes and not any(q.rstrip().endswith(":") for q in quotes), quotes
+
+
+def test_a_cause_stated_in_the_passive_answers_why(weighed: Assistant) -> None:
+    assert _REASON.search("The recall was prompted by a fault on one of its canning lines.")
+    assert _REASON.search("The warning said the change could lead to higher prices.")
+    for asked in ("Why did Lomax Foods recall its tomato soup?", "What prompted Lomax Foods to recall its soup?"):
+        quotes = weighed_quotes(weighed, asked)
+        assert any("prompted by a fault" in q for q in quotes), (asked, quotes)
+
+
+def test_the_question_own_words_capitalised_are_not_its_answer(weighed: Assistant) -> None:
+    _, found = weighed.candidates("Which organisation will run the city's parks department?")
+    answers = [c.answer.text for c in found if c.answer is not None]
+    assert "Parks Department" not in answers and any("Greenway Trust" in a for a in answers), answers

@@ -106,6 +106,10 @@ FORMS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...]]] 
     ("How does the new law affect renters?", "description", (), (), ()),
     ("Where did the senator stand on raising fuel taxes?", "description", (), (), ()),
     ("What position did the coach take on video replays?", "description", (), (), ()),
+    ("What did the retailer say was behind the 12 pct rise in sales?", "description", (), (), ()),
+    ("What prompted the central bank to cut interest rates?", "description", (), (), ()),
+    ("What areas of concern did the regulator list in its report?", "description", (), (), ()),
+    ("Which areas of the city were flooded?", "place", (), (), ()),
     # ordinals and editions
     ("Who won the third stage of the Tour de France?", "who", ("tour de france",), (), (3,)),
     ("Which film won best picture at the 92nd Academy Awards?", "description", (), (), ()),
@@ -136,5 +140,9 @@ def test_there_are_eighty_forms() -> None:
 def test_a_reason_question_and_what_it_is_about() -> None:
     analysis = analyse(ANNOTATOR.parse("Why did Caterpillar expect a first-quarter loss?"))
     assert analysis.reason and not analysis.typed
+    for asked in ("What caused the power cut?", "What was behind the club's fall in ticket sales?",
+                  "What was the reason for the delay to the launch?"):  # fmt: skip
+        assert analyse(ANNOTATOR.parse(asked)).reason, asked
+    assert not analyse(ANNOTATOR.parse("What did the minister say about the budget?")).reason
     money = analyse(ANNOTATOR.parse("What was Texaco's net income in the fourth quarter of 1986?"))
     assert money.measure and {"net", "incom"} <= set(money.focus)
