@@ -340,7 +340,7 @@ WEIGHED = [
         "title": "Mayor opposes riverside stadium",
         "date": "2023-05-02",
         "paragraphs": [
-            "Mayor Ann Kell opposed the council's plan for a new football stadium beside the river.",
+            "Mayor Ann Kell opposed the club's plan for a new football stadium beside the river.",
             '"It would cost this city millions of pounds it simply does not have," Kell said.',
             "Kell said she wanted more buses to run on the east side of the city.",
             "The objections of the residents' group include:",
