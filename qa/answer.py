@@ -84,6 +84,11 @@ class _View:
     article_names: str
     paragraph_mentions: tuple[tuple[Mention, ...], ...]  # index 0: the title
 
+    @property
+    def lede_mentions(self) -> tuple[Mention, ...]:
+        """The first paragraph's mentions: a news story's lede sets what it is about (the period, the deal)."""
+        return self.paragraph_mentions[1] if len(self.paragraph_mentions) > 1 else ()
+
     def note_for(self, paragraph: int, quote: str) -> Note | None:
         text = self.article.text_of(paragraph)
         start = text.find(quote)
@@ -198,11 +203,10 @@ def time_check(
     it)."""
     if not question.periods and not question.relative:
         return 1.0, 0.0, None
-    lede = view.paragraph_mentions[1] if len(view.paragraph_mentions) > 1 else ()
     levels = [
         _periods_of(sentence, view.dated),
         _periods_of(view.paragraph_mentions[paragraph], view.dated),
-        _periods_of([*view.paragraph_mentions[0], *lede], view.dated),
+        _periods_of([*view.paragraph_mentions[0], *view.lede_mentions], view.dated),
     ]
     all_stated, via_date = True, False
     for asked in question.periods:
@@ -247,8 +251,8 @@ def figures_stated(question: Question, view: _View, paragraph: int) -> bool:
     sentence's paragraph, the title or the lede: another offering or another sale is not the one asked about."""
     if not question.figures:
         return True
-    lede = view.paragraph_mentions[1] if len(view.paragraph_mentions) > 1 else ()
-    stated = {m.value for m in (*view.paragraph_mentions[paragraph], *view.paragraph_mentions[0], *lede)}
+    near = (*view.paragraph_mentions[paragraph], *view.paragraph_mentions[0], *view.lede_mentions)
+    stated = {m.value for m in near}
     return all(m.value in stated for m in question.figures)
 
 
@@ -629,12 +633,7 @@ def candidates(
                 continue  # a "why" needs a cause or a purpose
             if question.speech and said is None and not _SPEECH.search(quote):
                 continue  # "what did X say" needs something said
-            topical = _terms(quote) | view.paragraph_terms[number]
-            if said is not None and said.kind == "direct":
-                # Words in quote marks often follow the paragraph that says what they are about ("X opposed the
-                # bill. 'It will cost jobs,' X said."): the topic may be set there or by the title.
-                topical |= view.paragraph_terms[max(number - 1, 0)] | view.paragraph_terms[0]
-            if question.topic and not _about(question.topic, topical):
+            if question.topic and not _about(question.topic, _topical(view, number, quote, said)):
                 continue  # "what did X say about Y": what X said about something else is no answer
             if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
@@ -701,6 +700,16 @@ def candidates(
         candidate.probability = calibration.probability(candidate.features)
     found.sort(key=lambda c: -c.probability)
     return found
+
+
+def _topical(view: _View, paragraph: int, quote: str, said: Quote | None) -> frozenset[str]:
+    """The words that say what a sentence is about: its own and its paragraph's; for words in quote marks also
+    the paragraph before and the title, which they often follow ("X opposed the bill. 'It will cost jobs,' X
+    said.")."""
+    have = _terms(quote) | view.paragraph_terms[paragraph]
+    if said is not None and said.kind == "direct":
+        have |= view.paragraph_terms[max(paragraph - 1, 0)] | view.paragraph_terms[0]
+    return have
 
 
 def _about(topic: tuple[str, ...], have: frozenset[str]) -> bool:

@@ -218,7 +218,8 @@ class Question:
 def analyse(parse: Parse) -> Question:
     """The question's expected answer type, focus, names and qualifiers, from its parse."""
     tokens = list(parse.tokens)
-    expected, head = _expected(tokens)
+    cause = bool(_CAUSE_QUESTION.search(parse.text))
+    expected, head = _expected(tokens, cause)
     mentions = parse.mentions
     names = _names(parse)
     periods: list[values.Period] = []
@@ -248,7 +249,7 @@ def analyse(parse: Parse) -> Question:
         periods=tuple(dict.fromkeys(periods)),
         relative=values.relative_phrases(parse.text),
         ordinals=tuple(dict.fromkeys(ordinals)),
-        reason=any(t.text.lower() == "why" for t in tokens) or bool(_CAUSE_QUESTION.search(parse.text)),
+        reason=cause or any(t.text.lower() == "why" for t in tokens),
         speech=speech,
         said_by=expected in ("who", "person") and bool(_SAID_BY_QUESTION.search(parse.text)),
         mentions=mentions,
@@ -296,8 +297,9 @@ def _token_range(tokens: list[Token], start: int, end: int) -> list[int]:
     return [t.i for t in tokens if start <= t.start < end]
 
 
-def _expected(tokens: list[Token]) -> tuple[str, int | None]:
-    """(answer type, index of the noun the wh-word asks about, if any)."""
+def _expected(tokens: list[Token], cause: bool) -> tuple[str, int | None]:
+    """(answer type, index of the noun the wh-word asks about, if any); `cause`: the question asks what caused
+    something ("what was behind X"), a "why" in other words."""
     lower = [t.text.lower() for t in tokens]
     text = " ".join(lower)
     wh = next((i for i, t in enumerate(tokens) if t.tag in ("WP", "WDT", "WRB", "WP$") or lower[i] in _WH_WORDS), None)
@@ -344,7 +346,7 @@ def _expected(tokens: list[Token]) -> tuple[str, int | None]:
         if _STANDS_ON.search(" ".join(lower[wh:])):
             return "description", None
         return "place", None
-    if word == "why" or _CAUSE_QUESTION.search(" ".join(lower[wh:])):
+    if word == "why" or cause:
         return "description", None
     # what / which (and "name the ...")
     noun = _noun_after(tokens, wh + 1)
