@@ -141,15 +141,15 @@ def ingest(
     pending: list[_Pending] = []
     done = 0
 
-    # Writing a batch to the store runs beside embedding the next one: chroma's work then costs little time.
+    # A batch goes through three threads beside the main one, which reads and chunks the next batch meanwhile:
+    # spaCy analyses it while the model embeds it (embedding needs no analysis), then it is written while the
+    # next batch is embedded. Each stage has one thread, so batches keep their order.
+    analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-analysis")
+    encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embedding")
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
-    in_flight: Future[list[ItemReport]] | None = None
-
-    def settle() -> None:
-        nonlocal in_flight
-        if in_flight is not None:
-            done, in_flight = in_flight, None
-            reports.extend(done.result())  # re-raises StoreUnavailableError from the writer
+    writing: Future[list[ItemReport]] | None = None  # the last write submitted (by the encoder thread)
+    embedding: Future[list[ItemReport] | Future[list[ItemReport]]] | None = None  # the last batch handed over
+    writes: list[Future[list[ItemReport]]] = []
 
     def write(items: list[_Pending], batch: list[ArticleRows]) -> list[ItemReport]:
         try:
@@ -172,13 +172,28 @@ def ingest(
             for item in items
         ]
 
-    # Language analysis of one batch runs beside embedding the one before it: spaCy and torch then share the
-    # cores (a tenth less wall time than one after the other, measured on 600 Reuters stories).
-    analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-analysis")
-    analysed: tuple[list[_Pending], Future[list[Article]]] | None = None
+    def embed_and_write(
+        items: list[_Pending], annotated: Future[list[Article]]
+    ) -> list[ItemReport] | Future[list[ItemReport]]:
+        """In the encoder thread: the batch's rejections, or the future of its write."""
+        nonlocal writing
+        # Sentences are what gets embedded; a chunk's vector is the mean of its sentences' vectors, so one
+        # pass of the model serves both chunk search and sentence scoring.
+        texts = [text for item in items for _, _, text in item.sentences]
+        last_write = writing
 
-    def embed_and_write(items: list[_Pending], annotated: Future[list[Article]]) -> None:
-        nonlocal in_flight
+        def busy() -> bool:  # spaCy on this batch, or chroma on the one before, still at work
+            return not annotated.done() or (last_write is not None and not last_write.done())
+
+        try:
+            vectors = embedder.embed(texts, busy=busy)
+        except QAError:
+            raise
+        except Exception as exc:
+            return [
+                ItemReport(item.article.source, "rejected", f"embedding failed: {exc}", item.article.id)
+                for item in items
+            ]
         try:
             for item, article in zip(items, annotated.result(), strict=True):
                 item.article = article
@@ -186,40 +201,39 @@ def ingest(
             raise
         except Exception as exc:
             log.exception("annotating %d articles failed", len(items))
-            reports.extend(
+            return [
                 ItemReport(item.article.source, "rejected", f"language analysis failed: {exc}", item.article.id)
                 for item in items
-            )
-            return
-        # Sentences are what gets embedded; a chunk's vector is the mean of its sentences' vectors, so one
-        # pass of the model serves both chunk search and sentence scoring.
-        texts = [text for item in items for _, _, text in item.sentences]
-        try:
-            vectors = embedder.embed(texts)
-        except QAError:
-            raise
-        except Exception as exc:
-            reports.extend(
-                ItemReport(item.article.source, "rejected", f"embedding failed: {exc}", item.article.id)
-                for item in items
-            )
-            return
+            ]
         offset = 0
         batch: list[ArticleRows] = []
         for item in items:
             batch.append(_rows(item, vectors[offset : offset + len(item.sentences)]))
             offset += len(item.sentences)
-        settle()
-        in_flight = writer.submit(write, items, batch)
+        writing = writer.submit(write, items, batch)
+        return writing
+
+    def collect(handed: Future[list[ItemReport] | Future[list[ItemReport]]]) -> None:
+        """In the main thread: a batch's outcome, in batch order; earlier writes are settled on the way, so a
+        store that went away stops the run (StoreUnavailableError is re-raised here)."""
+        outcome = handed.result()
+        while writes:
+            reports.extend(writes.pop(0).result())
+        if isinstance(outcome, list):
+            reports.extend(outcome)
+        else:
+            writes.append(outcome)
 
     def flush() -> None:
-        nonlocal analysed
+        nonlocal embedding
         items = list(pending)
         pending.clear()
-        started = (items, analyser.submit(annotate, annotator, [item.article for item in items])) if items else None
-        if analysed is not None:
-            embed_and_write(*analysed)
-        analysed = started
+        if not items:
+            return
+        annotated = analyser.submit(annotate, annotator, [item.article for item in items])
+        previous, embedding = embedding, encoder.submit(embed_and_write, items, annotated)
+        if previous is not None:
+            collect(previous)  # at most two batches in hand: this one and the one being embedded
 
     for entry in _read_all(files, max_file_bytes):
         done += 1
@@ -277,11 +291,14 @@ def ingest(
             flush()
     try:
         flush()
-        flush()  # the last batch: analysed above, embedded and written now
-        settle()
+        if embedding is not None:
+            collect(embedding)
+        while writes:
+            reports.extend(writes.pop(0).result())
     finally:
-        analyser.shutdown(wait=True)
-        writer.shutdown(wait=True)
+        # After a failure, batches not yet started are dropped; those under way finish (a write is never cut).
+        for pool in (analyser, encoder, writer):
+            pool.shutdown(wait=True, cancel_futures=True)
 
     if prune:
         resolved = [p.resolve() for p in roots]

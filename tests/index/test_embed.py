@@ -63,3 +63,24 @@ def test_numpy_encoder_refuses_models_it_does_not_mirror(tmp_path: Path) -> None
 
     (tmp_path / "config.json").write_text('{"model_type": "roberta", "hidden_act": "gelu"}')
     assert not NumpyBert.supports(tmp_path)
+
+
+@pytest.mark.slow
+def test_sharing_the_cores_gives_the_same_vectors_in_the_same_order() -> None:
+    import torch
+
+    embedder = SentenceTransformerEmbedder()
+    # More texts than one part, of mixed lengths, so the parts are encoded out of the given order.
+    texts = [f"Story {i}: " + "the board met again " * (i % 7) + f"and voted {i} to {i + 1}." for i in range(300)]
+    threads = torch.get_num_threads()
+    calls: list[int] = []
+
+    def busy() -> bool:
+        calls.append(torch.get_num_threads())
+        return len(calls) % 2 == 1
+
+    shared = embedder.embed(texts, busy=busy)
+    alone = embedder.embed(texts)
+    assert len(calls) == 2  # asked before each part
+    assert np.abs(shared - alone).max() < 1e-5
+    assert torch.get_num_threads() == threads  # given back

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.embed import HashingEmbedder
-from index.errors import CorruptIndexError, ModelMismatchError, NoIndexError
+from index.errors import CorruptIndexError, ModelMismatchError, NoIndexError, StoreUnavailableError
+from index.ingest import ingest
 from index.store import ChromaStore
 from qa.assistant import Assistant
 from qa.settings import Settings
@@ -185,3 +187,74 @@ def test_damaged_index_is_a_clear_error(tmp_path: Path) -> None:
     (bad / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(CorruptIndexError, match=str(bad)):
         Assistant.open(settings=Settings(index_dir=bad), embedder=HashingEmbedder())
+
+
+class _FailsOn:
+    """An embedder or annotator that fails on any call whose texts contain `marker`, else does the real work."""
+
+    def __init__(self, inner: object, marker: str) -> None:
+        self.inner, self.marker = inner, marker
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def _check(self, texts: Sequence[str]) -> None:
+        if any(self.marker in text for text in texts):
+            raise RuntimeError(f"cannot process {self.marker}")
+
+    def embed(self, texts: list[str], busy: Callable[[], bool] | None = None) -> np.ndarray:
+        self._check(texts)
+        return HashingEmbedder().embed(texts, busy=busy)
+
+    def mentions(self, texts: Sequence[str]) -> object:
+        self._check(texts)
+        return ANNOTATOR.mentions(texts)
+
+
+def _stories(folder: Path) -> Path:
+    folder.mkdir()
+    for name, body in [
+        ("a", "The port handled 4.1 million containers in 2025, its owner said."),
+        ("b", "The mill closed its second line in March. WORDX."),
+        ("c", "The league fined the club 2 million euros on Tuesday."),
+        ("d", "Ticket sales rose 12 percent in the third quarter."),
+    ]:
+        (folder / f"{name}.txt").write_text(f"Story {name}\n\n{body}\n", "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("part", ["embedder", "annotator"])
+def test_a_batch_that_fails_to_embed_or_analyse_is_reported_and_the_others_go_in(tmp_path: Path, part: str) -> None:
+    store = ChromaStore.connect(name="test", path=tmp_path / "index")
+    failing = _FailsOn(HashingEmbedder() if part == "embedder" else ANNOTATOR, "WORDX")
+    embedder = failing if part == "embedder" else HashingEmbedder()
+    annotator = failing if part == "annotator" else ANNOTATOR
+    store.open_collections(embedder.name, annotator.name, create=True)
+    # One sentence per batch: every article is embedded, analysed and written on its own, in a pipeline.
+    report = ingest(store, embedder, [_stories(tmp_path / "in")], annotator=annotator, batch_sentences=1)  # type: ignore[arg-type]
+    assert [(Path(i.source).stem, i.status) for i in report.items] == [
+        ("a", "added"), ("b", "rejected"), ("c", "added"), ("d", "added")
+    ]  # fmt: skip
+    what = "embedding failed" if part == "embedder" else "language analysis failed"
+    assert report.items[1].detail == f"{what}: cannot process WORDX"
+    assert sorted(a.id for a in store.list_articles()) == ["a", "c", "d"]
+
+
+def test_a_store_that_goes_away_stops_the_ingest_and_keeps_what_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ChromaStore.connect(name="test", path=tmp_path / "index")
+    store.open_collections(HashingEmbedder().name, ANNOTATOR.name, create=True)
+    put = store.put_chunks
+    calls = []
+
+    def goes_away(batch: list[object]) -> None:
+        calls.append(batch)
+        if len(calls) > 2:
+            raise StoreUnavailableError("the chroma server at http://127.0.0.1:1 went away")
+        put(batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "put_chunks", goes_away)
+    with pytest.raises(StoreUnavailableError, match="went away"):
+        ingest(store, HashingEmbedder(), [_stories(tmp_path / "in")], annotator=ANNOTATOR, batch_sentences=1)
+    assert sorted(a.id for a in store.list_articles()) == ["a", "b"]
