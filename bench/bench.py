@@ -68,7 +68,9 @@ def startup_seconds(code: str) -> float:
 def ours(name: str, paths: list[Path], queries: list[str], workdir: Path) -> dict[str, object]:
     index_dir = workdir / name
     assistant = Assistant.open(settings=Settings(index_dir=index_dir), create=True)
-    assistant.embedder.embed(["load the model"] * 9)  # loading the model is start-up, not ingest
+    # Loading the model is start-up, not ingest: in this process (the raw figure) and in ingest's own process.
+    assistant.embedder.embed(["load the model"] * 9)
+    assistant.embedder.embed(["load the model"] * 9, busy=lambda: False)
     started = time.perf_counter()
     report = assistant.ingest(paths)
     ingest_seconds = time.perf_counter() - started

@@ -17,6 +17,9 @@ from index.errors import EmbeddingModelError
 from index.tokenize import terms
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
@@ -24,7 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 SMALL_BATCH = 8  # up to this many texts are embedded without torch, when the model allows it
 # With other work beside it (`busy`), a long list is encoded this many texts at a time, asking before each part
-# whether to leave that work a core.
+# whether that work still runs.
 _PART = 256
 
 
@@ -38,8 +41,8 @@ class Embedder(Protocol):
     def dim(self) -> int: ...
 
     def embed(self, texts: list[str], busy: Callable[[], bool] | None = None) -> np.ndarray:
-        """`busy` tells whether other work of this process runs beside the call now; a real model then leaves
-        it a core rather than contend for every core with it."""
+        """`busy` tells whether other work of this process runs beside the call now (ingest's language analysis
+        and writes): a real model then encodes in a process of its own, leaving that work a core while it runs."""
         ...
 
 
@@ -83,6 +86,11 @@ class SentenceTransformerEmbedder:
         self._small: NumpyBert | None = None
         self._small_ok = NumpyBert.supports(self._path)
         self._lock = threading.Lock()
+        # Ingest embeds in a child process (`busy` given): chroma's writes and spaCy hold this process's GIL
+        # for long stretches, and torch needs it between operations, so beside them it stalled here.
+        self._pipe: Connection | None = None
+        self._process: BaseProcess | None = None
+        self._pipe_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -120,27 +128,49 @@ class SentenceTransformerEmbedder:
                     if self._small is None:
                         self._small = NumpyBert(self._path)
             return self._small.embed(texts)
-        model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if busy is None:
-            return self._encode(model, texts)
-        import torch
-
-        # torch spreads each matrix product over every core and waits for the slowest: with another thread's
-        # work on one core it runs at less than half speed, whereas on the cores left free it loses less than
-        # half (MiniLM on 2 cores here: one thread 1.7x slower than two, two beside spaCy 2.2x slower).
-        cores = torch.get_num_threads()
+            return self._encode(self._load(), texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # parts of like length pad little
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        try:
+        with self._pipe_lock:
+            pipe = self._worker()
             for start in range(0, len(order), _PART):
-                torch.set_num_threads(max(1, cores - 1) if busy() else cores)
                 part = order[start : start + _PART]
-                out[part] = self._encode(model, [texts[i] for i in part])
-        finally:
-            torch.set_num_threads(cores)
+                out[part] = self._ask(pipe, (busy(), [texts[i] for i in part]))
         return out
+
+    def _worker(self) -> Connection:
+        """The embedding process, started on first use (it imports torch and loads the model: seconds)."""
+        if self._pipe is None or self._process is None or not self._process.is_alive():
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")  # a fork would copy this process's threads and locks
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_serve, args=(theirs, str(self._path), self._batch_size), name="qa-embedding", daemon=True
+            )
+            process.start()
+            theirs.close()
+            self._pipe, self._process = ours, process
+            self._ask(ours, None)  # "ready" once the model is loaded
+        return self._pipe
+
+    def _ask(self, pipe: Connection, request: tuple[bool, list[str]] | None) -> np.ndarray:
+        try:
+            if request is not None:
+                pipe.send(request)
+            kind, value = pipe.recv()
+        except (EOFError, OSError) as exc:  # BrokenPipeError is an OSError
+            code = self._process.exitcode if self._process is not None else None
+            self._pipe = None
+            raise EmbeddingModelError(
+                f"The embedding process stopped (exit code {code}); run the ingest again, it starts a new one"
+            ) from exc
+        if kind == "error":
+            raise EmbeddingModelError(value)
+        return np.asarray(value, dtype=np.float32)
 
     def _encode(self, model: SentenceTransformer, texts: list[str]) -> np.ndarray:
         vectors = model.encode(
@@ -151,6 +181,39 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _serve(pipe: Connection, path: str, batch_size: int) -> None:
+    """The embedding process: loads the model, then answers (share, texts) with the texts' vectors until the
+    pipe closes. With share, torch leaves a core to the work beside it: it spreads each matrix product over
+    every core and waits for the slowest, so with one core taken it runs at less than half speed, whereas on
+    the cores left it loses less (MiniLM on 2 cores here: one thread 1.7x slower than two, two beside spaCy
+    2.2x slower, two beside chroma's writes 4.5x)."""
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        cores = torch.get_num_threads()
+    except Exception as exc:  # any loader failure means the same thing to the user
+        pipe.send(("error", f"Cannot load the embedding model from {path}: {exc}"))
+        return
+    pipe.send(("ready", np.zeros(0)))
+    while True:
+        try:
+            share, texts = pipe.recv()
+        except EOFError:
+            return
+        try:
+            torch.set_num_threads(max(1, cores - 1) if share else cores)
+            vectors = model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            pipe.send(("vectors", np.asarray(vectors, dtype=np.float32)))
+        except Exception as exc:
+            pipe.send(("error", f"embedding {len(texts)} texts failed: {exc}"))
 
 
 class NumpyBert:

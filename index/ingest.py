@@ -235,61 +235,61 @@ def ingest(
         if previous is not None:
             collect(previous)  # at most two batches in hand: this one and the one being embedded
 
-    for entry in _read_all(files, max_file_bytes):
-        done += 1
-        if progress is not None:
-            progress(done, total, entry.source)
-        if isinstance(entry, Rejection):
-            if entry.article_id:
-                seen.setdefault(entry.article_id, entry.source)  # a broken file never prunes its article
-            reports.append(ItemReport(entry.source, "rejected", entry.reason, entry.article_id))
-            continue
-        try:
-            article = clean(entry)
-        except RejectedInput as exc:
-            seen.setdefault(entry.id, entry.source)
-            reports.append(ItemReport(entry.source, "rejected", str(exc), entry.id))
-            continue
-        except Exception as exc:  # a cleaning bug must not stop the other files
-            log.exception("cleaning %s failed", entry.source)
-            reason = f"{entry.source}: cannot clean the article ({exc})"
-            reports.append(ItemReport(entry.source, "rejected", reason, entry.id))
-            continue
-        if article.id in seen:
-            reports.append(
-                ItemReport(
-                    article.source,
-                    "rejected",
-                    f"{article.source}: article id {article.id!r} already comes from {seen[article.id]}; "
-                    "rename one of the files",
-                    article.id,
-                )
-            )
-            continue
-        twin = by_hash.get(article.content_hash)
-        if twin is not None and twin != article.id and _still_there(twin, seen, existing_sources):
-            # The same article under another name: indexing it twice would cite the same paragraph twice.
-            where = seen.get(twin) or existing_sources.get(twin, "")
-            reports.append(
-                ItemReport(
-                    article.source,
-                    "rejected",
-                    f"{article.source}: same text as article {twin!r} ({where}); not indexed twice",
-                    article.id,
-                )
-            )
-            seen[article.id] = article.source
-            continue
-        seen[article.id] = article.source
-        by_hash.setdefault(article.content_hash, article.id)
-        if existing.get(article.id) == article.content_hash:
-            reports.append(ItemReport(article.source, "skipped", "unchanged", article.id))
-            continue
-        status: Status = "updated" if article.id in existing else "added"
-        pending.append(_Pending(article, chunk_article(article), status))
-        if sum(len(p.sentences) for p in pending) >= batch_sentences:
-            flush()
     try:
+        for entry in _read_all(files, max_file_bytes):
+            done += 1
+            if progress is not None:
+                progress(done, total, entry.source)
+            if isinstance(entry, Rejection):
+                if entry.article_id:
+                    seen.setdefault(entry.article_id, entry.source)  # a broken file never prunes its article
+                reports.append(ItemReport(entry.source, "rejected", entry.reason, entry.article_id))
+                continue
+            try:
+                article = clean(entry)
+            except RejectedInput as exc:
+                seen.setdefault(entry.id, entry.source)
+                reports.append(ItemReport(entry.source, "rejected", str(exc), entry.id))
+                continue
+            except Exception as exc:  # a cleaning bug must not stop the other files
+                log.exception("cleaning %s failed", entry.source)
+                reason = f"{entry.source}: cannot clean the article ({exc})"
+                reports.append(ItemReport(entry.source, "rejected", reason, entry.id))
+                continue
+            if article.id in seen:
+                reports.append(
+                    ItemReport(
+                        article.source,
+                        "rejected",
+                        f"{article.source}: article id {article.id!r} already comes from {seen[article.id]}; "
+                        "rename one of the files",
+                        article.id,
+                    )
+                )
+                continue
+            twin = by_hash.get(article.content_hash)
+            if twin is not None and twin != article.id and _still_there(twin, seen, existing_sources):
+                # The same article under another name: indexing it twice would cite the same paragraph twice.
+                where = seen.get(twin) or existing_sources.get(twin, "")
+                reports.append(
+                    ItemReport(
+                        article.source,
+                        "rejected",
+                        f"{article.source}: same text as article {twin!r} ({where}); not indexed twice",
+                        article.id,
+                    )
+                )
+                seen[article.id] = article.source
+                continue
+            seen[article.id] = article.source
+            by_hash.setdefault(article.content_hash, article.id)
+            if existing.get(article.id) == article.content_hash:
+                reports.append(ItemReport(article.source, "skipped", "unchanged", article.id))
+                continue
+            status: Status = "updated" if article.id in existing else "added"
+            pending.append(_Pending(article, chunk_article(article), status))
+            if sum(len(p.sentences) for p in pending) >= batch_sentences:
+                flush()
         flush()
         if embedding is not None:
             collect(embedding)

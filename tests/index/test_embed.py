@@ -66,21 +66,35 @@ def test_numpy_encoder_refuses_models_it_does_not_mirror(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_sharing_the_cores_gives_the_same_vectors_in_the_same_order() -> None:
-    import torch
-
+def test_ingest_embedding_in_its_own_process_gives_the_same_vectors_in_the_same_order() -> None:
     embedder = SentenceTransformerEmbedder()
     # More texts than one part, of mixed lengths, so the parts are encoded out of the given order.
     texts = [f"Story {i}: " + "the board met again " * (i % 7) + f"and voted {i} to {i + 1}." for i in range(300)]
-    threads = torch.get_num_threads()
-    calls: list[int] = []
+    asked: list[bool] = []
 
     def busy() -> bool:
-        calls.append(torch.get_num_threads())
-        return len(calls) % 2 == 1
+        asked.append(len(asked) % 2 == 0)
+        return asked[-1]
 
     shared = embedder.embed(texts, busy=busy)
-    alone = embedder.embed(texts)
-    assert len(calls) == 2  # asked before each part
-    assert np.abs(shared - alone).max() < 1e-5
-    assert torch.get_num_threads() == threads  # given back
+    assert len(asked) == 2  # asked before each part
+    assert np.abs(shared - embedder.embed(texts)).max() < 1e-5  # the same as in this process
+
+
+@pytest.mark.slow
+def test_an_embedding_process_that_dies_is_a_clear_error_and_the_next_call_starts_another() -> None:
+    embedder = SentenceTransformerEmbedder()
+    texts = [f"The club signed {i} players in the {i % 9}th week." for i in range(300)]  # two parts
+    first = embedder.embed(texts, busy=lambda: False)
+    calls: list[int] = []
+
+    def dies_midway() -> bool:
+        calls.append(1)
+        if len(calls) == 2:  # killed between the two parts, as the system would kill it for memory
+            embedder._process.kill()  # type: ignore[union-attr]
+            embedder._process.join()  # type: ignore[union-attr]
+        return False
+
+    with pytest.raises(EmbeddingModelError, match=r"embedding process stopped \(exit code -9\); run the ingest again"):
+        embedder.embed(texts, busy=dies_midway)
+    assert np.abs(embedder.embed(texts, busy=lambda: False) - first).max() < 1e-6
