@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import math
@@ -153,6 +154,8 @@ class SentenceTransformerEmbedder:
             )
             process.start()
             theirs.close()
+            # Let it finish at exit rather than be killed by multiprocessing, which leaves its semaphores behind.
+            atexit.register(_stop, ours, process)
             self._pipe, self._process = ours, process
             self._ask(ours, None)  # "ready" once the model is loaded
         return self._pipe
@@ -181,6 +184,13 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _stop(pipe: Connection, process: BaseProcess) -> None:
+    pipe.close()  # the process reads the end of the pipe and returns
+    process.join(timeout=10)
+    if process.is_alive():
+        process.terminate()
 
 
 def _serve(pipe: Connection, path: str, batch_size: int) -> None:
