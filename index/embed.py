@@ -173,6 +173,10 @@ class SentenceTransformerEmbedder:
             ) from exc
         if kind == "error":
             raise EmbeddingModelError(value)
+        if kind == "failed":
+            # The model failed on these texts, as encoding in this process would: ingest rejects the batch
+            # and goes on, and the process stays up for the next one.
+            raise RuntimeError(value)
         return np.asarray(value, dtype=np.float32)
 
     def _encode(self, model: SentenceTransformer, texts: list[str]) -> np.ndarray:
@@ -223,7 +227,7 @@ def _serve(pipe: Connection, path: str, batch_size: int) -> None:
             )
             pipe.send(("vectors", np.asarray(vectors, dtype=np.float32)))
         except Exception as exc:
-            pipe.send(("error", f"embedding {len(texts)} texts failed: {exc}"))
+            pipe.send(("failed", f"embedding {len(texts)} texts failed: {exc}"))
 
 
 class NumpyBert:

@@ -98,3 +98,16 @@ def test_an_embedding_process_that_dies_is_a_clear_error_and_the_next_call_start
     with pytest.raises(EmbeddingModelError, match=r"embedding process stopped \(exit code -9\); run the ingest again"):
         embedder.embed(texts, busy=dies_midway)
     assert np.abs(embedder.embed(texts, busy=lambda: False) - first).max() < 1e-6
+
+
+@pytest.mark.slow
+def test_texts_the_model_fails_on_fail_that_call_only() -> None:
+    embedder = SentenceTransformerEmbedder()
+    texts = [f"The club signed {i} players." for i in range(12)]
+    bad: list[str] = [*texts, b"not text"]  # type: ignore[list-item]
+    embedder.embed(texts, busy=lambda: False)
+    process = embedder._process
+    with pytest.raises(RuntimeError, match="embedding 13 texts failed"):  # ingest rejects that batch only
+        embedder.embed(bad, busy=lambda: False)
+    assert embedder.embed(texts, busy=lambda: False).shape == (12, 384)
+    assert embedder._process is process and process.is_alive()  # type: ignore[union-attr]
