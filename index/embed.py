@@ -87,11 +87,12 @@ class SentenceTransformerEmbedder:
         self._small: NumpyBert | None = None
         self._small_ok = NumpyBert.supports(self._path)
         self._lock = threading.Lock()
-        # Ingest embeds in a child process (`busy` given): chroma's writes and spaCy hold this process's GIL
-        # for long stretches, and torch needs it between operations, so beside them it stalled here.
+        # Ingest embeds in a child process (`busy` given): chroma's writes hold this process's GIL for their
+        # whole call, and torch needs it between operations, so beside them it stalled here.
         self._pipe: Connection | None = None
         self._process: BaseProcess | None = None
         self._pipe_lock = threading.Lock()
+        self._dim: int | None = None
 
     @property
     def name(self) -> str:
@@ -99,23 +100,16 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        if self._model is None and self._small_ok:
-            return int(self.embed(["dimension"]).shape[1])
-        return int(self._load().get_embedding_dimension() or 0)
+        if self._dim is None:  # the numpy pass when it can (no torch import); either way only once
+            probe = self.embed(["dimension"]) if self._model is None and self._small_ok else None
+            self._dim = int(probe.shape[1]) if probe is not None else int(self._load().get_embedding_dimension() or 0)
+        return self._dim
 
     def _load(self) -> SentenceTransformer:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    try:
-                        from sentence_transformers import SentenceTransformer
-                        from transformers.utils import logging as hf_logging
-
-                        hf_logging.disable_progress_bar()
-
-                        self._model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
-                    except Exception as exc:  # any loader failure means the same thing to the user
-                        raise EmbeddingModelError(f"Cannot load the embedding model from {self._path}: {exc}") from exc
+                    self._model = _load_model(str(self._path))
         return self._model
 
     def load(self) -> None:
@@ -132,7 +126,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if busy is None:
-            return self._encode(self._load(), texts)
+            return _encode(self._load(), texts, self._batch_size)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # parts of like length pad little
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with self._pipe_lock:
@@ -179,15 +173,23 @@ class SentenceTransformerEmbedder:
             raise RuntimeError(value)
         return np.asarray(value, dtype=np.float32)
 
-    def _encode(self, model: SentenceTransformer, texts: list[str]) -> np.ndarray:
-        vectors = model.encode(
-            texts,
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+
+def _load_model(path: str) -> SentenceTransformer:
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # any loader failure means the same thing to the user
+        raise EmbeddingModelError(f"Cannot load the embedding model from {path}: {exc}") from exc
+
+
+def _encode(model: SentenceTransformer, texts: list[str], batch_size: int) -> np.ndarray:
+    vectors = model.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)
 
 
 def _stop(pipe: Connection, process: BaseProcess) -> None:
@@ -205,15 +207,12 @@ def _serve(pipe: Connection, path: str, batch_size: int) -> None:
     2.2x slower, two beside chroma's writes 4.5x)."""
     try:
         import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        cores = torch.get_num_threads()
-    except Exception as exc:  # any loader failure means the same thing to the user
-        pipe.send(("error", f"Cannot load the embedding model from {path}: {exc}"))
+        model = _load_model(path)
+    except Exception as exc:
+        pipe.send(("error", str(exc)))
         return
+    cores = torch.get_num_threads()
     pipe.send(("ready", np.zeros(0)))
     while True:
         try:
@@ -222,10 +221,7 @@ def _serve(pipe: Connection, path: str, batch_size: int) -> None:
             return
         try:
             torch.set_num_threads(max(1, cores - 1) if share else cores)
-            vectors = model.encode(
-                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )
-            pipe.send(("vectors", np.asarray(vectors, dtype=np.float32)))
+            pipe.send(("vectors", _encode(model, texts, batch_size)))
         except Exception as exc:
             pipe.send(("failed", f"embedding {len(texts)} texts failed: {exc}"))
 

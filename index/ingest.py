@@ -149,7 +149,7 @@ def ingest(
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
     writing: Future[list[ItemReport]] | None = None  # the last write submitted (by the encoder thread)
     embedding: Future[list[ItemReport] | Future[list[ItemReport]]] | None = None  # the last batch handed over
-    writes: list[Future[list[ItemReport]]] = []
+    unsettled: Future[list[ItemReport]] | None = None  # a write whose report the main thread has not taken
 
     def write(items: list[_Pending], batch: list[ArticleRows]) -> list[ItemReport]:
         try:
@@ -214,15 +214,21 @@ def ingest(
         return writing
 
     def collect(handed: Future[list[ItemReport] | Future[list[ItemReport]]]) -> None:
-        """In the main thread: a batch's outcome, in batch order; earlier writes are settled on the way, so a
+        """In the main thread: a batch's outcome, in batch order; the write before it is settled first, so a
         store that went away stops the run (StoreUnavailableError is re-raised here)."""
+        nonlocal unsettled
         outcome = handed.result()
-        while writes:
-            reports.extend(writes.pop(0).result())
+        settle()
         if isinstance(outcome, list):
             reports.extend(outcome)
         else:
-            writes.append(outcome)
+            unsettled = outcome
+
+    def settle() -> None:
+        nonlocal unsettled
+        if unsettled is not None:
+            done, unsettled = unsettled, None
+            reports.extend(done.result())
 
     def flush() -> None:
         nonlocal embedding
@@ -293,8 +299,7 @@ def ingest(
         flush()
         if embedding is not None:
             collect(embedding)
-        while writes:
-            reports.extend(writes.pop(0).result())
+        settle()
     finally:
         # After a failure, batches not yet started are dropped; those under way finish (a write is never cut).
         for pool in (analyser, encoder, writer):
