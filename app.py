@@ -82,9 +82,9 @@ watch('value', reveal);
 
 # -- rendering (pure functions: text in, escaped HTML out) -----------------------------------------------------
 
-ANSWER = """{% if short %}<strong class="qa-short">{{ answer.short_answer }}</strong> [1] — “{{ short.before }}\
-<mark class="qa-answer">{{ short.answer }}</mark>{{ short.after }}”\
-{% else %}{{ answer.answer | lines }}{% endif %}
+ANSWER = """{% if shorts %}{% for s in shorts %}<strong class="qa-short">{{ answer.short_answer if loop.first \
+else s.answer }}</strong> [{{ s.n }}] — “{{ s.before }}<mark class="qa-answer">{{ s.answer }}</mark>{{ s.after }}”\
+{{ "; " if not loop.last }}{% endfor %}{% else %}{{ answer.answer | lines }}{% endif %}
 {% if answer.abstained %}<br><em class="qa-hint">No passage in the indexed articles answers this.</em>{% endif %}
 {% if answer.citations %}<br><strong>Sources</strong><ul class="qa-sources">
 {% for c in answer.citations %}<li>{{ label(c) }}\
@@ -220,13 +220,16 @@ def mention_choices(assistant: Assistant) -> list[tuple[str, str]]:
 def answer_html(answer: dict[str, Any]) -> str:
     """An assistant message: the answer (a short answer highlighted inside its quote), then its numbered
     sources; a refusal says so, and lists the near misses as related, not the answer."""
-    short = None
+    shorts = []
     citations = answer.get("citations") or []
     if answer.get("short_answer") and citations and citations[0].get("span"):
-        quote, (start, end) = citations[0]["quote"], citations[0]["span"]
-        short = {"before": quote[:start], "answer": quote[start:end], "after": quote[end:]}
+        # One per citation that marks one: a comparison answers each side with its own figure or name.
+        for c in citations:
+            if c.get("span"):
+                quote, (start, end) = c["quote"], c["span"]
+                shorts.append({"n": c["n"], "before": quote[:start], "answer": quote[start:end], "after": quote[end:]})
     confidence = f"{answer['confidence']:.0%}" if "confidence" in answer else None
-    return render(ANSWER, answer=answer, short=short, label=source_label, confidence=confidence, who=who)
+    return render(ANSWER, answer=answer, shorts=shorts, label=source_label, confidence=confidence, who=who)
 
 
 def chat_messages(turns: list[Turn], pending: tuple[str, str] | None = None) -> list[dict[str, str]]:

@@ -265,3 +265,27 @@ def test_watching_needs_the_token_and_reports_news_after_an_ingest(
         visitor = WebChat(url)
         assert not visitor.has("watch_last")
         assert visitor.run("show_watches")[0].count("<tr") == 2
+
+
+def test_a_comparison_marks_each_side_short_answer_in_its_quote() -> None:
+    from dataclasses import replace
+
+    from app import answer_html
+    from index.records import Article
+    from qa.records import Answer, Citation
+
+    def cited(n: int, quote: str, span: tuple[int, int]) -> Citation:
+        article = Article(f"a{n}", f"Story {n}", (quote,))
+        return replace(Citation.of(n, article, 1, quote), span=span)
+
+    answer = Answer(
+        question="How many season tickets were sold at Leeds compared with Hull?",
+        answer="12,000 [1] — “Leeds sold 12,000.”; 8,000 [2] — “Hull sold 8,000.”",
+        abstained=False,
+        citations=(cited(1, "Leeds sold 12,000.", (11, 17)), cited(2, "Hull sold 8,000.", (10, 15))),
+        short_answer="12,000",
+        confidence=0.9,
+    )
+    shown = answer_html(answer.to_dict())
+    assert shown.startswith('<strong class="qa-short">12,000</strong> [1] — “Leeds sold <mark class="qa-answer">')
+    assert '; <strong class="qa-short">8,000</strong> [2] — “Hull sold <mark class="qa-answer">8,000</mark>.”' in shown
