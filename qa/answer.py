@@ -111,17 +111,24 @@ def _view(article: Article) -> _View:
     texts = [article.title, *article.paragraphs]
     paragraph_terms = tuple(frozenset(terms(t, keep_stopwords=True)) for t in texts)
     every = frozenset().union(*paragraph_terms, terms(article.outlet or "", keep_stopwords=True))
-    names = tuple(name_text(t) for t in texts)
+    names = _names_of(article)
     return _View(
         article,
         values.parse_date(article.date),
         notes,
         paragraph_terms,
         every,
-        names,
-        " | ".join([*names, name_text(article.outlet or "")]),
+        names[:-1],
+        " | ".join(names),
         tuple(tuple(m) for m in mentions),
     )
+
+
+@lru_cache(maxsize=4096)
+def _names_of(article: Article) -> tuple[str, ...]:
+    """The title, each paragraph and the outlet as names are compared (name_text): a fifth of the cost of the
+    whole view, which articles weighed only for what they name (names_share) need not build."""
+    return tuple(name_text(t) for t in (article.title, *article.paragraphs, article.outlet or ""))
 
 
 @lru_cache(maxsize=16384)
@@ -772,7 +779,7 @@ def names_share(question: Question, article: Article) -> float:
     """The share of the question's names the article names (in its title, text or outlet)."""
     if not question.names:
         return 1.0
-    names = _view(article).article_names
+    names = " | ".join(_names_of(article))
     return sum(n.found_in(names) for n in question.names) / len(question.names)
 
 
