@@ -81,7 +81,6 @@ class _View:
     paragraph_terms: tuple[frozenset[str], ...]  # index 0: the title
     article_terms: frozenset[str]
     paragraph_names: tuple[str, ...]  # the title and paragraphs as names are compared (name_text)
-    article_names: str
     paragraph_mentions: tuple[tuple[Mention, ...], ...]  # index 0: the title
 
     @property
@@ -111,15 +110,13 @@ def _view(article: Article) -> _View:
     texts = [article.title, *article.paragraphs]
     paragraph_terms = tuple(frozenset(terms(t, keep_stopwords=True)) for t in texts)
     every = frozenset().union(*paragraph_terms, terms(article.outlet or "", keep_stopwords=True))
-    names = _names_of(article)
     return _View(
         article,
         values.parse_date(article.date),
         notes,
         paragraph_terms,
         every,
-        names[:-1],
-        " | ".join(names),
+        _names_of(article)[:-1],
         tuple(tuple(m) for m in mentions),
     )
 
@@ -129,6 +126,11 @@ def _names_of(article: Article) -> tuple[str, ...]:
     """The title, each paragraph and the outlet as names are compared (name_text): a fifth of the cost of the
     whole view, which articles weighed only for what they name (names_share) need not build."""
     return tuple(name_text(t) for t in (article.title, *article.paragraphs, article.outlet or ""))
+
+
+@lru_cache(maxsize=4096)
+def _names_text(article: Article) -> str:
+    return " | ".join(_names_of(article))
 
 
 @lru_cache(maxsize=16384)
@@ -305,10 +307,7 @@ def name_check(
     title, and in the sentence. A Miss when a name is nowhere in the article, or when the sentence names another
     of its kind and the paragraph and title do not name the one asked ("Alaska Airlines" for "United Airlines"
     in a round-up story)."""
-    asked = [n for n in question.names if not _described(n, question.names, view.article_names)]
-    if question.compared and any(n.key in question.compared and n.found_in(view.article_names) for n in asked):
-        # "at Acme compared with Beta": a story about Acme answers for Acme.
-        asked = [n for n in asked if n.key not in question.compared or n.found_in(view.article_names)]
+    asked, named = names_asked(question.names, question.compared, view.article)
     if not asked:
         return 1.0, 1.0, None
     in_sentence_text = name_text(sentence)
@@ -322,7 +321,7 @@ def name_check(
             and m.text[:1].isupper() and len(sentence[: m.start].split()) <= 1
             and not name.found_in(name_text(m.text)) and not _part_of(m.text, name)
         ]  # fmt: skip
-        if not name.found_in(view.article_names):
+        if name.key not in named:
             return 0.0, 0.0, Miss("name", name.text, others[0] if others else "")
         here = name.found_in(in_sentence_text)
         close = here or name.found_in(view.paragraph_names[paragraph]) or name.found_in(view.paragraph_names[0])
@@ -336,10 +335,21 @@ def name_check(
     return near / len(asked), in_sentence / len(asked), None
 
 
-def _described(name: Name, names: Sequence[Name], article_names: str) -> bool:
-    """The name only says where a person the article names works ("Fed chairman Paul Volcker"): the person is
-    what must be found; the article may write the employer otherwise ("European Community" for "EC"), or not."""
-    return bool(name.of_person) and any(p.key == name.of_person and p.found_in(article_names) for p in names)
+@lru_cache(maxsize=4096)
+def names_asked(
+    names: tuple[Name, ...], compared: frozenset[str], article: Article
+) -> tuple[tuple[Name, ...], frozenset[str]]:
+    """The question's names a sentence of `article` must answer to, and the keys of those the article names at
+    all: worked out once per article, not for each of its sentences. An employer before a person's title ("Fed
+    chairman Paul Volcker") is checked through the person, whom the article names however it writes the employer
+    ("European Community" for "EC"), or if it does not; of names set side by side ("Acme compared with Beta"), a
+    story about one answers for that one."""
+    text = _names_text(article)
+    named = frozenset(n.key for n in names if n.found_in(text))
+    asked = [n for n in names if not (n.of_person and n.of_person in named)]
+    if compared & named:
+        asked = [n for n in asked if n.key not in compared or n.key in named]
+    return tuple(asked), named
 
 
 def _part_of(text: str, name: Name) -> bool:
@@ -779,8 +789,8 @@ def names_share(question: Question, article: Article) -> float:
     """The share of the question's names the article names (in its title, text or outlet)."""
     if not question.names:
         return 1.0
-    names = " | ".join(_names_of(article))
-    return sum(n.found_in(names) for n in question.names) / len(question.names)
+    _, named = names_asked(question.names, question.compared, article)
+    return sum(n.key in named for n in question.names) / len(question.names)
 
 
 def unknown_names(question: Question, stats: CorpusStats, articles: Sequence[Article]) -> list[str]:
@@ -876,8 +886,7 @@ def compose(
 
 def _sides(question: Question, candidate: Candidate) -> set[str]:
     """Which of the names the question sets side by side the candidate's article names."""
-    names = _view(candidate.article).article_names
-    return {n.key for n in question.names if n.key in question.compared and n.found_in(names)}
+    return set(question.compared & names_asked(question.names, question.compared, candidate.article)[1])
 
 
 def _citation(n: int, candidate: Candidate, typed: bool) -> Citation:
