@@ -2,6 +2,7 @@
 
     .venv/bin/python eval/calibrate.py                       # fit on eval/dev-reuters.jsonl, write qa/calibration.json
     .venv/bin/python eval/calibrate.py --check eval/test-reuters.jsonl   # also report the held-out set (no fitting)
+    .venv/bin/python eval/calibrate.py --keep-weights        # keep the shipped weights, choose the threshold again
 
 Every candidate sentence the engine weighs for a dev question is a training row: its features (qa.confidence)
 and whether it is right (an answerable question, the sentence holds the evidence, and for a name, date, number
@@ -15,6 +16,7 @@ import argparse
 import random
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +28,7 @@ set_offline_env()
 
 from qa.answer import Candidate, compose  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.confidence import FEATURES, Calibration, choose_threshold, fit, reliability  # noqa: E402
+from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability  # noqa: E402
 from qa.evaluate import (  # noqa: E402
     Case,
     corpus_ids,
@@ -136,11 +138,14 @@ def fitted_on(rows: Rows, l2: float, assistant: Assistant) -> Calibration:
     y = [int(right(case, c)) for case, found in rows for c in found]
     weights, bias = fit(x, y, l2=l2)
     # Rounded as qa/calibration.json stores them, so the threshold is chosen on the confidences shipped.
-    weights, bias = [round(w, 6) for w in weights], round(bias, 6)
-    model = Calibration(tuple(weights), bias, 1.0)
+    return with_threshold(Calibration(tuple(round(w, 6) for w in weights), round(bias, 6), 1.0), rows, assistant)
+
+
+def with_threshold(model: Calibration, rows: Rows, assistant: Assistant) -> Calibration:
+    """`model` with the lowest threshold at which at most MAX_WRONG of the answers it gives on `rows` are wrong."""
     results = judged(rows, model, assistant)
     threshold = choose_threshold([p for _, p, _ in results], [ok for _, _, ok in results], MAX_WRONG)
-    return Calibration(tuple(weights), bias, threshold)
+    return Calibration(model.weights, model.bias, threshold, model.fitted_on)
 
 
 def show(title: str, figures: dict[str, float]) -> None:
@@ -154,12 +159,22 @@ def main() -> int:
     parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty on the weights")
     parser.add_argument("--workdir", type=Path, default=ROOT / "eval" / "out" / "calibrate")
     parser.add_argument("--dry-run", action="store_true", help="do not write qa/calibration.json")
+    parser.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="keep the shipped weights and choose only the threshold (after a rule change moves the confidences)",
+    )
     args = parser.parse_args()
 
     assistant = index_for(args.dev, args.workdir)
     dev = collect(assistant, load_cases(args.dev).cases)
-    model = fitted_on(dev, args.l2, assistant)
-    model = Calibration(model.weights, model.bias, model.threshold, f"{args.dev.name}, l2={args.l2}")
+    if args.keep_weights:
+        shipped = fitted()
+        label = f"{shipped.fitted_on.split(';')[0]}; threshold chosen again on {args.dev.name}"
+        model = with_threshold(replace(shipped, fitted_on=label), dev, assistant)
+    else:
+        model = fitted_on(dev, args.l2, assistant)
+        model = Calibration(model.weights, model.bias, model.threshold, f"{args.dev.name}, l2={args.l2}")
     print("weights:")
     for name, weight in zip(FEATURES, model.weights, strict=True):
         print(f"  {name:16} {weight:+.3f}")
@@ -183,7 +198,7 @@ def main() -> int:
     for fold in folds:
         held = [dev[i] for i in fold]
         rest = [dev[i] for i in order if i not in set(fold)]
-        trained = fitted_on(rest, args.l2, assistant)
+        trained = with_threshold(model, rest, assistant) if args.keep_weights else fitted_on(rest, args.l2, assistant)
         for key, value in outcome(held, trained, assistant).items():
             totals[key] = totals.get(key, 0.0) + value / len(folds)
     show("dev, 5-fold cross-validated", totals)

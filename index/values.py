@@ -45,9 +45,11 @@ _DURATION_UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "hour": "
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:thousand|million|mln|billion|bln|bn|trillion|trln|tn|m|k)"
+# Whose currency, between the figure and its name: "40 billion U.S. dollars", "20 mln Canadian dlrs".
+_NATION = r"(?:u\.s\.|us|canadian|australian|hong kong|new zealand|singapore|taiwan)"
 _CURRENCY_WORD = "|".join(sorted(_CURRENCY_WORDS, key=len, reverse=True))
 MONEY_RE = re.compile(
-    rf"[£$€¥]\s?{_NUM}(?:\s?{_SCALE}\b)?|\b{_NUM}(?:\s?{_SCALE})?\s?(?:{_CURRENCY_WORD})\b"
+    rf"[£$€¥]\s?{_NUM}(?:\s?{_SCALE}\b)?|\b{_NUM}(?:\s?{_SCALE})?\s?(?:{_NATION}\s)?(?:{_CURRENCY_WORD})\b"
     rf"|\b(?:us|u\.s\.|canadian|australian|hong kong|new zealand)\s?\$\s?{_NUM}(?:\s?{_SCALE}\b)?",
     re.I,
 )
@@ -295,15 +297,18 @@ def number(text: str) -> float | None:
     return None
 
 
+# Dollars that are not the U.S. dollar: "Canadian $5", "20 mln Australian dlrs".
+_DOLLARS = {"canadian": "CAD", "australian": "AUD", "hong kong": "HKD", "new zealand": "NZD", "singapore": "SGD",
+            "taiwan": "TWD"}  # fmt: skip
+
+
 def currency(text: str) -> str | None:
     lowered = text.lower()
-    for sign, code in _CURRENCY_SIGNS.items():
-        if sign in text:
-            return code
-    for word, code in _CURRENCY_WORDS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            return code
-    return None
+    code = next((c for sign, c in _CURRENCY_SIGNS.items() if sign in text), None)
+    code = code or next((c for word, c in _CURRENCY_WORDS.items() if re.search(rf"\b{word}\b", lowered)), None)
+    if code == "USD":
+        return next((c for nation, c in _DOLLARS.items() if nation in lowered), code)
+    return code
 
 
 def duration(text: str) -> tuple[float, str] | None:

@@ -313,17 +313,22 @@ def name_check(
     in_sentence_text = name_text(sentence)
     near = in_sentence = 0
     for name in asked:
-        # Another name of its kind opening the sentence: what the sentence is about ("Alaska Air Group Inc said").
-        others = [
-            m.text
+        kin = [
+            m
             for m in mentions
             if (m.label == name.label or "NAME" in (m.label, name.label)) and m.label in NAME_LABELS
-            and m.text[:1].isupper() and len(sentence[: m.start].split()) <= 1
-            and not name.found_in(name_text(m.text)) and not _part_of(m.text, name)
+            and m.text.removeprefix("the ")[:1].isupper() and not name.found_in(name_text(m.text))
+            and not _part_of(m.text, name)
         ]  # fmt: skip
+        # Another name of its kind opening the sentence: what the sentence is about ("Alaska Air Group Inc said").
+        others = [m.text for m in kin if len(sentence[: m.start].split()) <= 1]
         if name.key not in named:
             return 0.0, 0.0, Miss("name", name.text, others[0] if others else "")
         here = name.found_in(in_sentence_text)
+        if not here and (instead := _in_its_slot(question.text, name, sentence, kin)):
+            return 0.0, 0.0, Miss("name", name.text, instead)
+        if here and (kin_of := _kin_of(question.text, name, sentence)):
+            return 0.0, 0.0, Miss("name", name.text, kin_of)
         close = here or name.found_in(view.paragraph_names[paragraph]) or name.found_in(view.paragraph_names[0])
         lede = len(view.paragraph_names) > 1 and name.found_in(view.paragraph_names[1])
         if not close and not lede and others:
@@ -333,6 +338,41 @@ def name_check(
         near += close
         in_sentence += here
     return near / len(asked), in_sentence / len(asked), None
+
+
+# A name's slot in a question: the object of a preposition after a word ("its agreement with Occidental").
+_SLOT = re.compile(r"\b([a-z]{3,})\s+(with|for|from|against|by|to)\s+(?:the\s+)?$", re.I)
+
+
+def _in_its_slot(question: str, name: Name, sentence: str, kin: Sequence[Mention]) -> str:
+    """Another name of its kind where the question has the one asked ("its deal with the Dutch firm Polder Oil"
+    for "its deal with Fjord Energy"): the sentence is about that one, whatever else its story names."""
+    at = question.find(name.text)
+    slot = _SLOT.search(question, 0, at) if at > 0 else None
+    if slot is None or slot.group(1).lower() in STOPWORDS:
+        return ""
+    words_before = re.compile(rf"\b{re.escape(slot.group(1))}\w*\s+{slot.group(2)}\s+", re.I)
+    for there in words_before.finditer(sentence):
+        for m in kin:
+            if m.start >= there.end() and len(sentence[there.end() : m.start].split()) <= 3:
+                return m.text.removeprefix("the ")
+    return ""
+
+
+# Another thing of the same kind, named by its relation to the one named: "the sequel to Ocean Song" (matched on
+# text as names are compared: lower case, no hyphens).
+_KIN = re.compile(r"\b(sequel|prequel|remake|spin off|successor|predecessor|follow up|rival)s? (?:to|of) (?:the )?$")
+
+
+def _kin_of(question: str, name: Name, sentence: str) -> str:
+    """The sentence names the thing asked only as what another is related to ("the sequel to Ocean Song" for a
+    question about Ocean Song), and the question does not ask about that relation: it is about the other one."""
+    text = name_text(sentence)
+    places = list(re.finditer(rf"\b{re.escape(name.key)}\b", text)) or list(name.pattern.finditer(text))
+    kin = [_KIN.search(text, 0, m.start()) for m in places]
+    if not kin or not all(kin) or re.search(rf"\b{kin[0].group(1)}", name_text(question)):  # type: ignore[union-attr]
+        return ""
+    return f"the {kin[0].group(1)} to {name.text}"  # type: ignore[union-attr]
 
 
 @lru_cache(maxsize=4096)
@@ -406,6 +446,8 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
         return []
     out = []
     for m in mentions:
+        if question.expected == "place" and m.label in ("PERSON", "ORG") and _names_the_focus(sentence, m, question):
+            m = replace(m, label="LOC")  # "the Kestrel basin", asked "in which basin": a place, whatever the tag
         if m.label not in question.labels:
             continue
         if question.expected == "place":
@@ -422,6 +464,8 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
             continue
         if m.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") and values.number(m.text) is None:
             continue  # "an estimated", "several": not a figure
+        if m.text.lower() == "one" and _SOMEONE.match(sentence, m.end):
+            continue  # "one trader said": someone, not a count
         if question.expected == "duration" and not (m.value and "P" in m.value):
             continue
         if question.expected == "date":
@@ -441,6 +485,17 @@ def fresh_answers(question: Question, sentence: str, mentions: Sequence[Mention]
     return out
 
 
+def _names_the_focus(sentence: str, mention: Mention, question: Question) -> bool:
+    """The name stands right before the noun the wh-word asks about ("the Acme basin" for "in which basin")."""
+    after = re.match(r"\s+([A-Za-z]+)", sentence[mention.end :])
+    return question.focus_named and after is not None and stem(after.group(1).lower()) == question.focus[-1]
+
+
+# After "one": who spoke ("one trader said", "one member of staff, who would not give a name, told us").
+_SOMEONE = re.compile(
+    r"\s+(?:(?!and\b|or\b|but\b)[a-z-]+\s+){0,3}?(?:(?!and\b|or\b|but\b)[a-z-]+)?(?:,[^,]{0,60},)?\s*"
+    r"(?:said|says|told|tells|informed|added|warned|claimed)\b"
+)
 _PLACE_LINK = re.compile(r"[>\"'’]?,?\s+(?:of|based in|headquartered in)\s+$", re.I)
 
 
@@ -694,8 +749,12 @@ def candidates(
             if not figures_stated(question, view, number):
                 continue  # "its three plants": a sentence about another sale is no answer
             answer, near, clause = _best_answer(question, quote, list(answers))
+            if question.typed and not question.said_by and not near and miss is None:
+                continue  # no word of the question beside the figure or name: it answers something else
             have = _terms(quote)
             context = view.paragraph_terms[number] | view.paragraph_terms[0]
+            if question.typed and not question.focus_named and focus and not focus & (have | context):
+                continue  # "when is Acme's dividend payable": a date in a passage about its sales is no answer
             if said is not None:
                 # A quote states who said it, though the attribution may be sentences away: "what did the union
                 # official say" is matched by the speaker's role and side as much as by the words said.
@@ -738,7 +797,14 @@ def candidates(
             return bool(_SPEECH.search(c.quote)) and any(n.stems and set(n.stems) <= have for n in question.names)
 
         by_them = [c for c in found if by_speaker_asked(c)]
-        if by_them:
+        if question.speaker and not any(c.said and question.speaker in c.said.terms for c in by_them if not c.miss):
+            # No quote is by the one who the question says spoke ("what did the council say": the council):
+            # what others are quoted saying is not the answer, though the question's words describe them (its
+            # staff); a sentence the quote finder did not attribute may be.
+            found = [c for c in found if c.said is None or c.miss is not None]
+            if not found:
+                return []
+        elif by_them:
             found = by_them
     if similarity is not None:
         cosines = similarity([(c.chunk_id, c.quote) for c in found])

@@ -163,6 +163,9 @@ class Question:
     text: str
     expected: str  # one of ANSWER_LABELS
     focus: tuple[str, ...]  # stems of the words naming the thing asked about ("net income", "chairman")
+    # The focus is the wh-word's own noun ("which company", "what date"), which may name only the kind of answer,
+    # not the question's other nouns ("when is Acme's dividend payable": the thing the answer must be about).
+    focus_named: bool = True
     names: tuple[Name, ...] = ()
     periods: tuple[values.Period, ...] = ()  # time qualifiers
     relative: tuple[str, ...] = ()  # time phrases only an article's date places ("last season")
@@ -178,6 +181,7 @@ class Question:
     topic: tuple[str, ...] = ()  # "what did X say about Y": the stems of Y, which the answer must be about
     topic_verb: str = ""  # "say about whether A was linked to B": the stem of what is asked of A ("link")
     topic_time: bool = False  # "say about the timing of Y": the answer says when
+    speaker: str = ""  # "what did the Acme council say": the stem of the word naming who spoke ("council")
 
     @property
     def typed(self) -> bool:
@@ -241,7 +245,8 @@ def analyse(parse: Parse) -> Question:
             periods.extend(values.Period("year", int(y)) for y in values.YEAR_RE.findall(m.text))
     covered = {i for m in mentions for i in _token_range(tokens, m.start, m.end)}
     name_stems = {s for name in names for s in name.stems}
-    focus = _focus(tokens, head, covered, name_stems) or _content_nouns(tokens, covered, name_stems)
+    named = _focus(tokens, head, covered, name_stems)
+    focus = named or _content_nouns(tokens, covered, name_stems)
     content = tuple(
         t for t in terms(parse.text) if t not in name_stems and not t.isdigit() and t not in _WH_STEMS
     )
@@ -259,6 +264,7 @@ def analyse(parse: Parse) -> Question:
         text=parse.text,
         expected=expected,
         focus=focus,
+        focus_named=bool(named),
         names=tuple(names),
         periods=tuple(dict.fromkeys(periods)),
         relative=values.relative_phrases(parse.text),
@@ -272,7 +278,23 @@ def analyse(parse: Parse) -> Question:
         topic=topic,
         topic_verb=_whether_verb(tokens, topic_at),
         topic_time=bool(_WHEN_TOPIC.match(topic_text)),
+        speaker=_speaker(parse.text) if speech else "",
     )
+
+
+# "What did <who> say / tell / warn": who spoke, named by the last word before the verb.
+_SPEAKER = re.compile(
+    r"^\W*what (?:did|does|do|has|have|had|will|would)\s+(?P<who>[^,;]+?)\s+(?:say|tell|claim|warn|admit|add|argue)\b",
+    re.I,
+)
+
+
+def _speaker(text: str) -> str:
+    found = _SPEAKER.search(text)
+    if found is None:
+        return ""
+    last = [w for w in words(found.group("who")) if w not in STOPWORDS]
+    return stem(last[-1]) if last else ""
 
 
 # What only a person (or a body speaking) does: say, judge, accuse.

@@ -12,6 +12,7 @@ from index.clean import clean
 from index.errors import RejectedInput
 from index.parse import RawArticle
 from index.records import Article
+from index.sentences import split_sentences
 
 
 def article(*paragraphs: str) -> Article:
@@ -47,6 +48,16 @@ def test_sentences_are_verbatim_and_numbered() -> None:
         for number, sentence in chunk_sentences(chunk):
             assert sentence in a.paragraphs[number - 1]
             assert not sentence.startswith("•")
+
+
+def test_initials_end_a_sentence_only_before_a_word_that_opens_one() -> None:
+    text = "The deal was signed with the U.S. Firm Acme Corp for 17 months. Sales rose in the U.K. The firm is pleased."
+    assert split_sentences(text) == [
+        "The deal was signed with the U.S. Firm Acme Corp for 17 months.",
+        "Sales rose in the U.K.",
+        "The firm is pleased.",
+    ]
+    assert split_sentences("Reserves hit 40 billion U.S. Dlrs on May 9. It said so.")[0].endswith("May 9.")
 
 
 text_strategy = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=2000)

@@ -43,6 +43,15 @@ def test_named_speaker_with_role_and_organisation_from_an_appositive() -> None:
     assert quote.kind == "reported"
 
 
+def test_a_title_earlier_in_the_sentence_does_not_run_on_into_what_is_said() -> None:
+    # "chairman of the Acme Bank Board" ends at its capitalised words: the rest is the claim, not a role.
+    (quote,) = _quotes(
+        "The decision by Jane Roe to leave as chairman of the Acme Bank Board is a shock for the markets, "
+        "Tom Poe, senior adviser to Beta Securities, said."
+    )
+    assert quote.speaker == "Tom Poe" and quote.role is not None and "shock" not in quote.role, quote
+
+
 def test_title_before_the_name_resolves_later_surname_and_ms() -> None:
     paragraphs = (
         "Harbour Council chief executive Janet Ellison said the budget would be balanced.",

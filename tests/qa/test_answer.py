@@ -28,6 +28,7 @@ from qa.answer import (
     check_quote,
     compose,
     figures_stated,
+    fresh_answers,
 )
 from qa.assistant import Assistant
 from qa.confidence import FEATURES, Calibration, choose_threshold, fit, fitted, reliability
@@ -296,6 +297,12 @@ def test_a_near_miss_is_refused_and_shown_as_related(stories: Assistant) -> None
 def test_the_directors_of_a_sequel_do_not_answer_for_the_original(stories: Assistant) -> None:
     answer = stories.ask("Who directed the original Ocean Song film?")
     assert answer.abstained or all("sequel" not in c.quote for c in answer.citations)
+    # Whatever the threshold: the sentence names the film only as what its sequel follows.
+    _, found = stories.candidates("Who directed the original Ocean Song film?")
+    sequel = [c for c in found if "sequel" in c.quote]
+    assert sequel and all(c.miss is not None and c.miss.found == "the sequel to Ocean Song" for c in sequel)
+    asked = stories.ask("Who will direct the sequel to Ocean Song?")
+    assert not asked.abstained and asked.citations[0].article_id == "film-sequel", asked.answer
 
 
 @pytest.mark.slow
@@ -390,15 +397,20 @@ WEIGHED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def weighed(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+def fake_over(tmp_path_factory: pytest.TempPathFactory, name: str, stories: list[dict[str, object]]) -> Assistant:
+    """The word-hashing assistant over `stories` (real spaCy)."""
     from tests.conftest import fake_assistant
 
-    folder = tmp_path_factory.mktemp("weighed")
-    (folder / "stories.jsonl").write_text("".join(json.dumps(s) + "\n" for s in WEIGHED), encoding="utf-8")
+    folder = tmp_path_factory.mktemp(name)
+    (folder / "stories.jsonl").write_text("".join(json.dumps(s) + "\n" for s in stories), encoding="utf-8")
     assistant = fake_assistant(folder / "index")
     assistant.ingest([folder / "stories.jsonl"])
     return assistant
+
+
+@pytest.fixture(scope="module")
+def weighed(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return fake_over(tmp_path_factory, "weighed", WEIGHED)
 
 
 def weighed_quotes(assistant: Assistant, question: str) -> list[str]:
@@ -459,6 +471,20 @@ def test_a_percentage_the_model_takes_for_money_and_a_clock_time_are_read_as_suc
     assert (percent.label, percent.value) == ("PERCENT", "92")
     (money,) = with_rules("It paid 89 dlrs", [Mention("MONEY", 8, 15, "89 dlrs")])
     assert money.label == "MONEY"
+
+
+def test_an_amount_with_its_nation_before_the_currency_is_money_in_that_currency() -> None:
+    text = "Reserves reached 40 billion U.S. Dlrs, and the unit paid 20 mln Canadian dlrs."
+    # The small model may take "U.S. Dlrs" for a person; the amount is what the words say.
+    (us, canadian) = with_rules(text, [Mention("PERSON", 28, 37, "U.S. Dlrs")])
+    assert (us.label, us.text, us.value) == ("MONEY", "40 billion U.S. Dlrs", "4e+10 USD")
+    assert (canadian.label, canadian.value) == ("MONEY", "2e+07 CAD")
+
+
+def test_a_count_of_things_is_no_name() -> None:
+    text = "It has 75 Field Engineers and Acme Corp."
+    mentions = with_rules(text, [Mention("ORG", 7, 25, "75 Field Engineers"), Mention("ORG", 30, 39, "Acme Corp")])
+    assert [m.text for m in mentions] == ["Acme Corp"]
 
 
 def test_an_employer_the_article_does_not_write_is_no_miss_when_the_person_is_named() -> None:
@@ -543,3 +569,98 @@ def test_names_set_side_by_side_are_answered_each_from_its_own_story() -> None:
     half = compose(analysis, side_candidates(question, SIDES[:1]), ExtractiveConfig(), threshold=0.5)
     assert half.abstained and not half.citations and [c.article_id for c in half.related] == ["leeds"]
     assert half.answer.endswith("They report Leeds, not Hull [1].")
+
+
+# -- a sentence about something else, found by its words (fake embedder, real spaCy) ------------------------------
+
+ELSEWHERE = [
+    {
+        "id": "drilling",
+        "title": "Ruritania extends Polder Oil drilling deal",
+        "date": "1987-05-04",
+        "paragraphs": [
+            "Ruritania extended its drilling agreement with the Dutch firm Polder Oil Corp for 18 months, the "
+            "energy ministry said.",
+            "The foreign firms exploring there are Polder Oil, Fjord Energy Corp and Kestrel Resources Inc.",
+        ],
+    },
+    {
+        "id": "stores",
+        "title": "Norland Stores sales rise",
+        "date": "1987-04-09",
+        "paragraphs": [
+            "Norland Stores Inc said its sales in the five weeks to April 4 were up 3.1 pct at 210 mln dlrs.",
+            "Greenway Trust, the charity set up by local residents in the seventies to plant trees, said the "
+            "city would buy new trains.",
+        ],
+    },
+    {
+        "id": "letter",
+        "title": "Staff write to Greenway council",
+        "date": "2023-02-01",
+        "paragraphs": [
+            "Greenway council owns 9,000 homes across the city.",
+            '"We are sorry that tenants wait months for repairs," the housing staff wrote in the letter.',
+        ],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return fake_over(tmp_path_factory, "elsewhere", ELSEWHERE)
+
+
+def test_another_name_where_the_question_has_the_one_asked_is_a_near_miss(elsewhere: Assistant) -> None:
+    # The story lists Fjord Energy further down, so it names it; the sentence is about another firm's agreement.
+    _, found = elsewhere.candidates("For how long did Ruritania extend its drilling agreement with Fjord Energy?")
+    extension = [c for c in found if c.quote.startswith("Ruritania extended")]
+    assert extension and all(c.miss is not None and c.miss.asked == "Fjord Energy" for c in extension), extension
+    assert "Polder Oil" in extension[0].miss.found  # type: ignore[union-attr]
+    _, asked = elsewhere.candidates("For how long did Ruritania extend its drilling agreement with Polder Oil?")
+    assert any(c.miss is None and c.answer is not None and c.answer.text == "18 months" for c in asked), asked
+
+
+def test_a_figure_or_name_must_stand_by_what_the_question_asks_about(elsewhere: Assistant) -> None:
+    # "When is its dividend payable": a date in a sentence about its sales answers nothing asked.
+    analysis = elsewhere.analyse("When is Norland Stores' quarterly dividend payable?")
+    assert not analysis.focus_named and "dividend" in analysis.focus
+    _, found = elsewhere.candidates("When is Norland Stores' quarterly dividend payable?")
+    assert not [c for c in found if c.miss is None and c.answer is not None], found
+    assert elsewhere.analyse("On what date will Norland Stores pay its dividend?").focus_named
+    # No word of the question beside the name: "Greenway Trust" is not who will build the trains.
+    _, found = elsewhere.candidates("Which company will build the new trains for the city?")
+    assert not any(c.answer is not None and "Greenway" in c.answer.text for c in found if c.miss is None), found
+
+
+def test_what_others_are_quoted_saying_is_not_what_the_one_asked_said(elsewhere: Assistant) -> None:
+    question = "What did Greenway council say in reply to the housing staff's letter about repairs?"
+    assert elsewhere.analyse(question).speaker == "council"
+    _, found = elsewhere.candidates(question)
+    assert not any("We are sorry" in c.quote for c in found if c.miss is None), found
+    # Asked what the staff said, their words are the answer.
+    _, found = elsewhere.candidates("What did the housing staff say in their letter about repairs?")
+    assert any("We are sorry" in c.quote for c in found if c.miss is None), found
+
+
+def test_one_who_spoke_is_someone_not_a_count() -> None:
+    asked = analyse(ANNOTATOR.parse("How many banks will cut their rates?"))
+    for sentence, expected in (
+        ("One dealer said 12 banks would cut their rates.", ["12 banks"]),
+        ("One member of staff, who would not give a name, told us three banks would cut rates.", ["three banks"]),
+        ("Only one bank will cut its rates, the central bank said.", ["Only one"]),
+    ):
+        (mentions,) = ANNOTATOR.mentions([sentence])
+        assert [m.text for m in fresh_answers(asked, sentence, mentions)] == expected, sentence
+
+
+def test_a_name_before_the_noun_asked_about_is_the_place_whatever_its_tag() -> None:
+    sentence = "Polder Oil will drill two wells in the Kestrel basin next year."
+    at = sentence.index("Kestrel")
+    tagged = [Mention("PERSON", at, at + 7, "Kestrel")]  # as the small model may tag a basin's name
+    asked = analyse(ANNOTATOR.parse("In which basin will Polder Oil drill?"))
+    assert [m.text for m in fresh_answers(asked, sentence, tagged)] == ["Kestrel"]
+    # Without a noun after the wh-word, a name is not taken for a place by the word after it.
+    where = analyse(ANNOTATOR.parse("Where will the Polder Oil unit drill?"))
+    unit = "The Fjord Energy unit will drill."
+    assert fresh_answers(where, unit, [Mention("ORG", 4, 15, "Fjord Energy")]) == []

@@ -103,7 +103,7 @@ def test_eval_on_an_unseen_question_set_writes_results_metrics_and_report(
             for case in [
                 {
                     "id": "n1",
-                    "question": "Who went to work with a broken hand?",
+                    "question": "What did one social worker go to work with?",
                     "answerable": True,
                     "article_ids": ["000_60f27155d5b16904"],
                     "evidence": ["broken hand"],
@@ -163,7 +163,7 @@ def test_compare_answer_engines_side_by_side(fake_bundled: Assistant, tmp_path: 
         json.dumps(
             {
                 "id": "x",
-                "question": "Who went to work with a broken hand?",
+                "question": "What did one social worker go to work with?",
                 "answerable": True,
                 "evidence": ["broken hand"],
             }
