@@ -45,12 +45,15 @@ _DURATION_UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "hour": "
 
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:thousand|million|mln|billion|bln|bn|trillion|trln|tn|m|k)"
-# Whose currency, between the figure and its name: "40 billion U.S. dollars", "20 mln Canadian dlrs".
-_NATION = r"(?:u\.s\.|us|canadian|australian|hong kong|new zealand|singapore|taiwan)"
+# Dollars that are not the U.S. dollar: "Canadian $5", "20 mln Australian dlrs".
+_DOLLARS = {"canadian": "CAD", "australian": "AUD", "hong kong": "HKD", "new zealand": "NZD", "singapore": "SGD",
+            "taiwan": "TWD"}  # fmt: skip
+# Whose dollar, before the sign or between the figure and the currency's name: "U.S. $5", "40 billion U.S. dlrs".
+_NATION = "(?:" + "|".join([r"u\.s\.", "us", *_DOLLARS]) + ")"
 _CURRENCY_WORD = "|".join(sorted(_CURRENCY_WORDS, key=len, reverse=True))
 MONEY_RE = re.compile(
     rf"[£$€¥]\s?{_NUM}(?:\s?{_SCALE}\b)?|\b{_NUM}(?:\s?{_SCALE})?\s?(?:{_NATION}\s)?(?:{_CURRENCY_WORD})\b"
-    rf"|\b(?:us|u\.s\.|canadian|australian|hong kong|new zealand)\s?\$\s?{_NUM}(?:\s?{_SCALE}\b)?",
+    rf"|\b{_NATION}\s?\$\s?{_NUM}(?:\s?{_SCALE}\b)?",
     re.I,
 )
 # A time of day: "6.45pm", "10 p.m." (a bare "6.45" stays a number: it could be anything).
@@ -295,11 +298,6 @@ def number(text: str) -> float | None:
             scale = re.search(rf"\b{word}\s({_SCALE})\b", lowered)
             return value * (_SCALES.get(scale.group(1), 1.0) if scale else 1.0)
     return None
-
-
-# Dollars that are not the U.S. dollar: "Canadian $5", "20 mln Australian dlrs".
-_DOLLARS = {"canadian": "CAD", "australian": "AUD", "hong kong": "HKD", "new zealand": "NZD", "singapore": "SGD",
-            "taiwan": "TWD"}  # fmt: skip
 
 
 def currency(text: str) -> str | None:

@@ -327,7 +327,7 @@ def name_check(
         here = name.found_in(in_sentence_text)
         if not here and (instead := _in_its_slot(question.text, name, sentence, kin)):
             return 0.0, 0.0, Miss("name", name.text, instead)
-        if here and (kin_of := _kin_of(question.text, name, sentence)):
+        if here and (kin_of := _kin_of(question.text, name, in_sentence_text)):
             return 0.0, 0.0, Miss("name", name.text, kin_of)
         close = here or name.found_in(view.paragraph_names[paragraph]) or name.found_in(view.paragraph_names[0])
         lede = len(view.paragraph_names) > 1 and name.found_in(view.paragraph_names[1])
@@ -347,8 +347,7 @@ _SLOT = re.compile(r"\b([a-z]{3,})\s+(with|for|from|against|by|to)\s+(?:the\s+)?
 def _in_its_slot(question: str, name: Name, sentence: str, kin: Sequence[Mention]) -> str:
     """Another name of its kind where the question has the one asked ("its deal with the Dutch firm Polder Oil"
     for "its deal with Fjord Energy"): the sentence is about that one, whatever else its story names."""
-    at = question.find(name.text)
-    slot = _SLOT.search(question, 0, at) if at > 0 else None
+    slot = _SLOT.search(question, 0, name.start) if name.start > 0 else None
     if slot is None or slot.group(1).lower() in STOPWORDS:
         return ""
     words_before = re.compile(rf"\b{re.escape(slot.group(1))}\w*\s+{slot.group(2)}\s+", re.I)
@@ -364,10 +363,10 @@ def _in_its_slot(question: str, name: Name, sentence: str, kin: Sequence[Mention
 _KIN = re.compile(r"\b(sequel|prequel|remake|spin off|successor|predecessor|follow up|rival)s? (?:to|of) (?:the )?$")
 
 
-def _kin_of(question: str, name: Name, sentence: str) -> str:
-    """The sentence names the thing asked only as what another is related to ("the sequel to Ocean Song" for a
-    question about Ocean Song), and the question does not ask about that relation: it is about the other one."""
-    text = name_text(sentence)
+def _kin_of(question: str, name: Name, text: str) -> str:
+    """The sentence (`text`, through name_text) names the thing asked only as what another is related to ("the
+    sequel to Ocean Song" for a question about Ocean Song), and the question does not ask about that relation: it
+    is about the other one."""
     places = list(re.finditer(rf"\b{re.escape(name.key)}\b", text)) or list(name.pattern.finditer(text))
     kin = [_KIN.search(text, 0, m.start()) for m in places]
     if not kin or not all(kin) or re.search(rf"\b{kin[0].group(1)}", name_text(question)):  # type: ignore[union-attr]

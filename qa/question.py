@@ -113,6 +113,7 @@ class Name:
     stems: tuple[str, ...]
     label: str
     of_person: str = ""  # "Fed" in "Fed chairman Paul Volcker": the key of the person it describes
+    start: int = field(default=-1, compare=False)  # where the question writes it (-1: not known)
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -337,7 +338,7 @@ def _compared(text: str, names: list[Name]) -> frozenset[str]:
     """The names joined as alternatives or set side by side ("Leeds and Hull", "at Acme compared with Beta"): a
     question naming them asks of each in turn. (Their entity types are not compared: the small model often
     tags one a place and the other a person.)"""
-    placed = sorted(((text.find(n.text), n) for n in names if text.find(n.text) >= 0), key=lambda x: x[0])
+    placed = sorted(((n.start, n) for n in names if n.start >= 0), key=lambda x: x[0])
     out: set[str] = set()
     for (at, a), (at_b, b) in itertools.pairwise(placed):
         between = text[at + len(a.text) : at_b]
@@ -600,7 +601,8 @@ def _names(parse: Parse) -> list[Name]:
                 key = name_key(part)
                 if key:
                     written = re.sub(r"['’]s?$", "", part).strip()
-                    out.append(Name(written, key, name_stems(written) or tuple(key.split()), m.label))
+                    start = m.start + max(m.text.find(written), 0)
+                    out.append(Name(written, key, name_stems(written) or tuple(key.split()), m.label, start=start))
     tokens = parse.tokens
     runs: list[list[Token]] = []  # capitalised words in a row are one name ("Greyhound Lines")
     for t in tokens:
@@ -619,7 +621,7 @@ def _names(parse: Parse) -> list[Name]:
         written = parse.text[run[0].start : run[-1].start + len(run[-1].text)]
         key = name_key(written)
         if key:
-            out.append(Name(written, key, name_stems(written) or tuple(key.split()), "NAME"))
+            out.append(Name(written, key, name_stems(written) or tuple(key.split()), "NAME", start=run[0].start))
     return [_affiliated(parse, name, out) for name in out]
 
 
@@ -635,11 +637,9 @@ def _affiliated(parse: Parse, name: Name, names: list[Name]) -> Name:
     Johnson") says where the person works: an article about them may not name it, or name it otherwise."""
     if name.label == "PERSON":
         return name
-    at = parse.text.find(name.text)
-    people = [n for n in names if n.label == "PERSON"]
-    for person in people:
-        start = parse.text.find(person.text)
-        between = parse.text[at + len(name.text) : start].lower().split() if 0 <= at < start else []
+    at = name.start
+    for person in (n for n in names if n.label == "PERSON"):
+        between = parse.text[at + len(name.text) : person.start].lower().split() if 0 <= at < person.start else []
         if (
             between
             and all(w in _TITLE_WORDS or w in ("of", "and", "the") for w in between)

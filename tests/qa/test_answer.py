@@ -590,6 +590,7 @@ ELSEWHERE = [
         "date": "1987-04-09",
         "paragraphs": [
             "Norland Stores Inc said its sales in the five weeks to April 4 were up 3.1 pct at 210 mln dlrs.",
+            "Norland Stores will report its quarterly results on May 15.",
             "Greenway Trust, the charity set up by local residents in the seventies to plant trees, said the "
             "city would buy new trains.",
         ],
@@ -627,6 +628,9 @@ def test_a_figure_or_name_must_stand_by_what_the_question_asks_about(elsewhere: 
     assert not analysis.focus_named and "dividend" in analysis.focus
     _, found = elsewhere.candidates("When is Norland Stores' quarterly dividend payable?")
     assert not [c for c in found if c.miss is None and c.answer is not None], found
+    # (a date beside one of its words, "quarterly", in a passage that never names a dividend: still no answer)
+    _, results = elsewhere.candidates("When are Norland Stores' quarterly results?")
+    assert any("quarterly results" in c.quote for c in results), results
     assert elsewhere.analyse("On what date will Norland Stores pay its dividend?").focus_named
     # No word of the question beside the name: "Greenway Trust" is not who will build the trains.
     _, found = elsewhere.candidates("Which company will build the new trains for the city?")
